@@ -1,0 +1,177 @@
+package dev.ledgerflow.core.eventstore.postgres;
+
+import dev.ledgerflow.core.eventstore.Append;
+import dev.ledgerflow.core.eventstore.AppendResult;
+import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.Readable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * Group commit: appends that arrive while a batch is being written wait for the next batch, and a
+ * whole batch is one call of {@code ledger_append_batch}: one transaction, one WAL flush. Each
+ * append's outcome is the same as if it had run alone, in batch order. Batching is adaptive: under
+ * light load a batch holds one append and adds no delay; under heavy load batches grow.
+ */
+final class GroupCommit {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+    private static final String APPEND_BATCH = "select * from ledger_append_batch($1)";
+    private static final int RETRIES_ON_DEADLOCK = 5;
+
+    private final ConnectionFactory connections;
+    private final int batchSizeMax;
+    private final int batchesInFlightMax;
+    private final Runnable onCommitted;
+    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final GroupCommitStats stats = new GroupCommitStats();
+
+    GroupCommit(ConnectionFactory connections, int batchSizeMax, int batchesInFlightMax, Runnable onCommitted) {
+        if (batchSizeMax < 1 || batchesInFlightMax < 1) {
+            throw new IllegalArgumentException("batch size and batches in flight must be at least 1");
+        }
+        this.connections = connections;
+        this.batchSizeMax = batchSizeMax;
+        this.batchesInFlightMax = batchesInFlightMax;
+        this.onCommitted = onCommitted;
+    }
+
+    Mono<AppendResult> submit(Append append) {
+        return Mono.create(sink -> {
+            queue.add(new Pending(append, sink));
+            drain();
+        });
+    }
+
+    GroupCommitStats stats() {
+        return stats;
+    }
+
+    private void drain() {
+        while (!queue.isEmpty()) {
+            int running = inFlight.get();
+            if (running >= batchesInFlightMax) {
+                return;
+            }
+            if (!inFlight.compareAndSet(running, running + 1)) {
+                continue;
+            }
+            List<Pending> batch = new ArrayList<>(Math.min(batchSizeMax, 64));
+            Pending next;
+            while (batch.size() < batchSizeMax && (next = queue.poll()) != null) {
+                batch.add(next);
+            }
+            if (batch.isEmpty()) {
+                inFlight.decrementAndGet();
+                continue;
+            }
+            write(batch, RETRIES_ON_DEADLOCK)
+                    .doFinally(signal -> {
+                        inFlight.decrementAndGet();
+                        drain();
+                    })
+                    .subscribe();
+        }
+    }
+
+    /** Writes one batch and completes every append in it; never errors itself. */
+    private Mono<Void> write(List<Pending> batch, int retriesLeft) {
+        List<Append> appends = batch.stream().map(Pending::append).toList();
+        return execute(appends)
+                .doOnNext(results -> {
+                    stats.recordBatch(batch.size());
+                    onCommitted.run();
+                    for (int i = 0; i < batch.size(); i++) {
+                        batch.get(i).sink().success(results.get(i));
+                    }
+                })
+                .then()
+                .onErrorResume(error -> {
+                    if (retriesLeft > 0 && isRetryable(error)) {
+                        log.debug("batch of {} hit {}, retrying", batch.size(), error.toString());
+                        return write(batch, retriesLeft - 1);
+                    }
+                    if (batch.size() > 1 && isStatementError(error)) {
+                        // One bad append must not fail the others: write each alone.
+                        log.warn("batch of {} failed ({}); writing its appends one by one", batch.size(), error.toString());
+                        return Flux.fromIterable(batch).concatMap(p -> write(List.of(p), retriesLeft)).then();
+                    }
+                    batch.forEach(p -> p.sink().error(error));
+                    return Mono.empty();
+                });
+    }
+
+    private Mono<List<AppendResult>> execute(List<Append> appends) {
+        String document = AppendBatchJson.encode(appends);
+        return Mono.usingWhen(
+                connections.create(),
+                connection -> Flux.from(connection.createStatement(APPEND_BATCH).bind("$1", Json.of(document)).execute())
+                        .flatMap(result -> result.map(GroupCommit::toIndexedResult))
+                        .collectList()
+                        .map(rows -> inOrder(rows, appends.size())),
+                Connection::close);
+    }
+
+    private static List<AppendResult> inOrder(List<IndexedResult> rows, int size) {
+        AppendResult[] ordered = new AppendResult[size];
+        for (IndexedResult row : rows) {
+            ordered[row.index()] = row.result();
+        }
+        for (int i = 0; i < size; i++) {
+            if (ordered[i] == null) {
+                throw new IllegalStateException("ledger_append_batch returned no outcome for append " + i);
+            }
+        }
+        return List.of(ordered);
+    }
+
+    private static IndexedResult toIndexedResult(Readable row) {
+        int index = row.get("idx", Integer.class);
+        String outcome = row.get("outcome", String.class);
+        String detail = row.get("detail", String.class);
+        AppendResult result = switch (outcome) {
+            case "ok" -> new AppendResult.Appended(
+                    row.get("first_position", Long.class),
+                    row.get("last_position", Long.class),
+                    row.get("stream_version", Long.class));
+            case "conflict" -> new AppendResult.VersionConflict(row.get("stream_version", Long.class));
+            case "insufficient_funds" -> new AppendResult.InsufficientFunds(detail);
+            case "unknown_account" -> new AppendResult.UnknownAccount(detail);
+            case "currency_mismatch" -> new AppendResult.CurrencyMismatch(detail);
+            case "replay" -> new AppendResult.IdempotentReplay(
+                    row.get("fingerprint", String.class),
+                    row.get("response_status", Integer.class),
+                    row.get("response_body", String.class),
+                    row.get("last_position", Long.class));
+            default -> throw new IllegalStateException("unknown append outcome: " + outcome);
+        };
+        return new IndexedResult(index, result);
+    }
+
+    /** Deadlock and serialisation failures abort the whole transaction and are safe to retry. */
+    private static boolean isRetryable(Throwable error) {
+        return error instanceof R2dbcException e
+                && ("40P01".equals(e.getSqlState()) || "40001".equals(e.getSqlState()));
+    }
+
+    /** An error raised by a statement (not a lost connection, whose outcome is unknown). */
+    private static boolean isStatementError(Throwable error) {
+        return error instanceof R2dbcException e && e.getSqlState() != null && !e.getSqlState().startsWith("08");
+    }
+
+    private record Pending(Append append, MonoSink<AppendResult> sink) {}
+
+    private record IndexedResult(int index, AppendResult result) {}
+}
