@@ -57,6 +57,12 @@ public record PostgresSettings(String host, int port, String database, String us
                 password);
     }
 
+    /** The URL with credentials, in the {@code postgresql://} form {@link #parse} reads. */
+    public String url() {
+        String credentials = encode(username) + (password.isEmpty() ? "" : ":" + encode(password));
+        return "postgresql://" + credentials + "@" + host + ":" + port + "/" + database;
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
@@ -88,6 +94,10 @@ public record PostgresSettings(String host, int port, String database, String us
             parameters.put(decode(kv[0]), kv.length > 1 ? decode(kv[1]) : "");
         }
         return parameters;
+    }
+
+    private static String encode(String value) {
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static String decode(String value) {

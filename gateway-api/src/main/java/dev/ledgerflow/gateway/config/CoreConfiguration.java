@@ -1,0 +1,16 @@
+package dev.ledgerflow.gateway.config;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Settings that every feature shares. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(LedgerflowProperties.class)
+class CoreConfiguration {
+
+    @Bean
+    AdminKey adminKey(LedgerflowProperties properties) {
+        return AdminKey.fromProperties(properties);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.ledgerflow.gateway.health;
+
+import dev.ledgerflow.gateway.ApiTest;
+import dev.ledgerflow.gateway.ApiTestBase;
+import dev.ledgerflow.testing.EmbeddedRedisServer;
+import dev.ledgerflow.testing.TestPostgres;
+import java.nio.file.Files;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+class HealthTest {
+
+    @Nested
+    class WithEveryServerUp extends ApiTestBase {
+
+        @Test
+        void health_is_up_with_postgres_and_redis_up() {
+            http.get().uri("/actuator/health").exchange()
+                    .expectStatus().isOk()
+                    .expectBody()
+                    .jsonPath("$.status").isEqualTo("UP")
+                    .jsonPath("$.components.postgres.status").isEqualTo("UP")
+                    .jsonPath("$.components.redis.status").isEqualTo("UP");
+        }
+    }
+
+    @Nested
+    @ApiTest
+    class WithRedisDown {
+
+        private static EmbeddedRedisServer redis;
+
+        @Autowired
+        WebTestClient http;
+
+        @DynamicPropertySource
+        static void servers(DynamicPropertyRegistry registry) throws Exception {
+            redis = EmbeddedRedisServer.start(Files.createTempDirectory("redis-down"), false, 0);
+            String postgresUrl = TestPostgres.freshDatabase().url();
+            registry.add("ledger.postgres-url", () -> postgresUrl);
+            registry.add("ledger.redis-url", redis::url);
+        }
+
+        @AfterAll
+        static void stopRedis() {
+            redis.close();
+        }
+
+        @Test
+        void health_is_down_when_redis_does_not_answer() {
+            http.get().uri("/actuator/health").exchange().expectStatus().isOk()
+                    .expectBody().jsonPath("$.components.redis.status").isEqualTo("UP");
+
+            redis.close();
+
+            http.get().uri("/actuator/health").exchange()
+                    .expectStatus().isEqualTo(503)
+                    .expectBody()
+                    .jsonPath("$.status").isEqualTo("DOWN")
+                    .jsonPath("$.components.redis.status").isEqualTo("DOWN")
+                    .jsonPath("$.components.postgres.status").isEqualTo("UP");
+        }
+    }
+}
