@@ -10,6 +10,11 @@ import org.springframework.context.annotation.Configuration;
 class CoreConfiguration {
 
     @Bean
+    java.time.Clock clock() {
+        return java.time.Clock.systemUTC();
+    }
+
+    @Bean
     AdminKey adminKey(LedgerflowProperties properties) {
         return AdminKey.fromProperties(properties);
     }

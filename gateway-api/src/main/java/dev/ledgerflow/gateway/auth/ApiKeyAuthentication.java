@@ -1,0 +1,77 @@
+package dev.ledgerflow.gateway.auth;
+
+import dev.ledgerflow.gateway.config.AdminKey;
+import dev.ledgerflow.gateway.merchant.MerchantRepository;
+import dev.ledgerflow.gateway.web.ApiError;
+import dev.ledgerflow.gateway.web.ApiException;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * Authenticates {@code /v1/**} and {@code /admin/**} by bearer API key: the admin key may call
+ * {@code /v1/merchants} and {@code /admin/**}; a merchant key everything else under {@code /v1}.
+ * Anything else (no key, unknown key, a key on the wrong side) is 401.
+ */
+@Component
+@Order(-100)
+class ApiKeyAuthentication implements WebFilter {
+
+    static final String CALLER = Caller.class.getName();
+
+    private final AdminKey adminKey;
+    private final MerchantRepository merchants;
+
+    ApiKeyAuthentication(AdminKey adminKey, MerchantRepository merchants) {
+        this.adminKey = adminKey;
+        this.merchants = merchants;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String path = exchange.getRequest().getPath().pathWithinApplication().value();
+        boolean adminPath = path.startsWith("/admin/") || path.equals("/admin")
+                || path.equals("/v1/merchants") || path.startsWith("/v1/merchants/");
+        boolean merchantPath = !adminPath && (path.startsWith("/v1/") || path.equals("/v1"));
+        if (!adminPath && !merchantPath) {
+            return chain.filter(exchange);
+        }
+        String key = bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
+        if (key == null) {
+            return Mono.error(unauthenticated("Send the API key as 'Authorization: Bearer <key>'."));
+        }
+        if (adminPath) {
+            if (!ApiKeys.constantTimeEquals(key, adminKey.value())) {
+                return Mono.error(unauthenticated("This endpoint needs the admin key."));
+            }
+            exchange.getAttributes().put(CALLER, new Caller.Admin());
+            return chain.filter(exchange);
+        }
+        if (!key.startsWith("sk_")) {
+            return Mono.error(unauthenticated("Invalid API key."));
+        }
+        return merchants.merchantIdForKeyHash(ApiKeys.hash(key)).flatMap(merchant -> {
+            if (merchant.isEmpty()) {
+                return Mono.error(unauthenticated("Invalid API key."));
+            }
+            exchange.getAttributes().put(CALLER, new Caller.Merchant(merchant.get()));
+            return chain.filter(exchange);
+        });
+    }
+
+    private static String bearer(String header) {
+        if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String key = header.substring(7).strip();
+        return key.isEmpty() ? null : key;
+    }
+
+    private static ApiException unauthenticated(String detail) {
+        return new ApiException(ApiError.UNAUTHENTICATED, detail);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.ledgerflow.gateway.web;
+
+import java.util.List;
+
+/** An error answer: becomes an RFC 9457 problem response with a stable {@code code}. */
+public final class ApiException extends RuntimeException {
+
+    private final ApiError error;
+    private final List<FieldProblem> fieldProblems;
+
+    public ApiException(ApiError error, String detail) {
+        this(error, detail, List.of());
+    }
+
+    public ApiException(ApiError error, String detail, List<FieldProblem> fieldProblems) {
+        super(detail, null, false, false);
+        this.error = error;
+        this.fieldProblems = List.copyOf(fieldProblems);
+    }
+
+    public static ApiException field(ApiError error, String field, String message) {
+        return new ApiException(error, message, List.of(new FieldProblem(field, error.code(), message)));
+    }
+
+    public static ApiException notFound(String what) {
+        return new ApiException(ApiError.NOT_FOUND, "No such " + what);
+    }
+
+    public ApiError error() {
+        return error;
+    }
+
+    public String detail() {
+        return getMessage();
+    }
+
+    public List<FieldProblem> fieldProblems() {
+        return fieldProblems;
+    }
+
+    /** One problem with one field of the request, as in {@code errors: [{ field, code, message }]}. */
+    public record FieldProblem(String field, String code, String message) {}
+}
