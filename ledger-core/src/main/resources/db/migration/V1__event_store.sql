@@ -28,6 +28,7 @@ create table streams (
 create table account_balances (
     account_id      text    primary key,
     currency        char(3) not null,
+    merchant_id     text,
     posted          bigint  not null default 0,
     pending         bigint  not null default 0 check (pending >= 0),
     overdraft_limit bigint  not null default 0 check (overdraft_limit >= 0),
@@ -56,7 +57,7 @@ create index idempotency_keys_expiry on idempotency_keys (expires_at);
 --
 -- A command: { "stream", "expected" (-1 no stream, -2 any, n exactly), "events": [ { "id", "type",
 --   "payload", "metadata" } ], "changes": [ { "account", "currency", "posted", "pending", "system" } ],
---   "open": [ { "account", "currency", "overdraft_limit" } ],
+--   "open": [ { "account", "currency", "merchant", "overdraft_limit" } ],
 --   "idempotency": { "scope", "key", "fingerprint", "status", "body", "ttl_seconds" } }
 create function ledger_append_batch(batch jsonb)
     returns table (
@@ -187,8 +188,8 @@ begin
         end if;
 
         -- 4. Everything checked: write.
-        insert into account_balances (account_id, currency, overdraft_limit, guarded)
-        select o ->> 'account', o ->> 'currency', coalesce((o ->> 'overdraft_limit')::bigint, 0), true
+        insert into account_balances (account_id, currency, merchant_id, overdraft_limit, guarded)
+        select o ->> 'account', o ->> 'currency', o ->> 'merchant', coalesce((o ->> 'overdraft_limit')::bigint, 0), true
           from jsonb_array_elements(coalesce(cmd -> 'open', '[]'::jsonb)) o;
 
         update account_balances b

@@ -132,7 +132,7 @@ class DoubleEntryDomainTest {
     }
 
     static Card card() {
-        return new Card(CardBrand.VISA, "4242", "fp_1", 12, 2030);
+        return new Card(CardBrand.VISA, "4242", "fp_1", 12, 2030, "tok_sim_approve");
     }
 
     /**

@@ -346,7 +346,7 @@ public abstract class EventStoreContract {
     protected String openAccount(String currency, long overdraftLimitMinor) {
         String account = "acc_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         append(Append.events(StreamId.of(account), ExpectedVersion.noStream(), List.of(event("account.opened", "{}")))
-                .withAccountOpenings(List.of(new AccountOpening(account, currency, overdraftLimitMinor))));
+                .withAccountOpenings(List.of(new AccountOpening(account, currency, "mer_test", overdraftLimitMinor))));
         return account;
     }
 

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.account.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import java.time.Instant;
 import java.util.Map;
@@ -24,8 +24,8 @@ public sealed interface AccountCommand {
             Instant at)
             implements AccountCommand {
         public OpenAccount {
-            Ids.require(accountId, "acc_");
-            Ids.require(merchantId, "mer_");
+            IdChecks.require(accountId, "acc_");
+            IdChecks.require(merchantId, "mer_");
             Objects.requireNonNull(currency, "currency");
             metadata = Map.copyOf(metadata);
             Objects.requireNonNull(at, "at");

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.account.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
 import java.time.Instant;
@@ -32,8 +32,8 @@ public sealed interface AccountEvent {
         public static final String TYPE = "account.created";
 
         public AccountOpened {
-            Ids.require(accountId, "acc_");
-            Ids.require(merchantId, "mer_");
+            IdChecks.require(accountId, "acc_");
+            IdChecks.require(merchantId, "mer_");
             Objects.requireNonNull(currency, "currency");
             if (overdraftLimitMinor < 0 || overdraftLimitMinor > Money.AMOUNT_MAX_MINOR) {
                 throw new IllegalArgumentException("overdraft limit out of range: " + overdraftLimitMinor);

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.deposit.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
 import java.time.Instant;
@@ -24,9 +24,9 @@ public sealed interface DepositCommand {
             Instant at)
             implements DepositCommand {
         public PostDeposit {
-            Ids.require(depositId, "dep_");
-            Ids.require(merchantId, "mer_");
-            Ids.require(accountId, "acc_");
+            IdChecks.require(depositId, "dep_");
+            IdChecks.require(merchantId, "mer_");
+            IdChecks.require(accountId, "acc_");
             Objects.requireNonNull(accountCurrency, "accountCurrency");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(at, "at");

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.deposit.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.posting.domain.HasPostings;
 import dev.ledgerflow.core.posting.domain.Posting;
@@ -30,9 +30,9 @@ public sealed interface DepositEvent extends HasPostings {
         public static final String TYPE = "deposit.posted";
 
         public DepositPosted {
-            Ids.require(depositId, "dep_");
-            Ids.require(merchantId, "mer_");
-            Ids.require(accountId, "acc_");
+            IdChecks.require(depositId, "dep_");
+            IdChecks.require(merchantId, "mer_");
+            IdChecks.require(accountId, "acc_");
             if (!amount.withinRequestLimits()) {
                 throw new IllegalArgumentException("deposit amount out of range: " + amount);
             }

@@ -65,6 +65,8 @@ final class AppendBatchJson {
                 string(out, opening.accountId());
                 out.append(",\"currency\":");
                 string(out, opening.currency());
+                out.append(",\"merchant\":");
+                string(out, opening.merchantId());
                 out.append(",\"overdraft_limit\":").append(opening.overdraftLimitMinor()).append('}');
             }
             out.append(']');

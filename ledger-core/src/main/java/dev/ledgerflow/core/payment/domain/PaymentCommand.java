@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.payment.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.Money;
 import java.time.Instant;
 import java.util.Map;
@@ -34,8 +34,8 @@ public sealed interface PaymentCommand {
             Instant at)
             implements PaymentCommand {
         public CreatePayment {
-            Ids.require(paymentId, "pay_");
-            Ids.require(merchantId, "mer_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(merchantId, "mer_");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(captureMethod, "captureMethod");
             Objects.requireNonNull(source, "source");
@@ -47,7 +47,7 @@ public sealed interface PaymentCommand {
     /** The acquirer approved (a wallet payment needs no acquirer: the processor approves it). */
     record AuthorizePayment(String paymentId, Instant at) implements PaymentCommand {
         public AuthorizePayment {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             Objects.requireNonNull(at, "at");
         }
     }
@@ -55,7 +55,7 @@ public sealed interface PaymentCommand {
     /** The acquirer declined, or the processor gave up after retries. */
     record FailPayment(String paymentId, FailureCode failureCode, Instant at) implements PaymentCommand {
         public FailPayment {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             Objects.requireNonNull(failureCode, "failureCode");
             Objects.requireNonNull(at, "at");
         }
@@ -64,7 +64,7 @@ public sealed interface PaymentCommand {
     /** Capture an authorized manual payment; no amount means the whole authorized amount. */
     record CapturePayment(String paymentId, OptionalLong amountMinor, Instant at) implements PaymentCommand {
         public CapturePayment {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             Objects.requireNonNull(amountMinor, "amountMinor");
             Objects.requireNonNull(at, "at");
         }
@@ -73,7 +73,7 @@ public sealed interface PaymentCommand {
     /** Cancel a payment that has not been captured. */
     record CancelPayment(String paymentId, Instant at) implements PaymentCommand {
         public CancelPayment {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             Objects.requireNonNull(at, "at");
         }
     }
@@ -86,8 +86,8 @@ public sealed interface PaymentCommand {
     record CreateRefund(String paymentId, String refundId, OptionalLong amountMinor, String reason, Instant at)
             implements PaymentCommand {
         public CreateRefund {
-            Ids.require(paymentId, "pay_");
-            Ids.require(refundId, "re_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(refundId, "re_");
             Objects.requireNonNull(amountMinor, "amountMinor");
             Objects.requireNonNull(at, "at");
         }
@@ -96,8 +96,8 @@ public sealed interface PaymentCommand {
     /** The processor returned a refund's money to the source. */
     record CompleteRefund(String paymentId, String refundId, Instant at) implements PaymentCommand {
         public CompleteRefund {
-            Ids.require(paymentId, "pay_");
-            Ids.require(refundId, "re_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(refundId, "re_");
             Objects.requireNonNull(at, "at");
         }
     }
@@ -106,8 +106,8 @@ public sealed interface PaymentCommand {
     record FailRefund(String paymentId, String refundId, FailureCode failureCode, Instant at)
             implements PaymentCommand {
         public FailRefund {
-            Ids.require(paymentId, "pay_");
-            Ids.require(refundId, "re_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(refundId, "re_");
             Objects.requireNonNull(failureCode, "failureCode");
             Objects.requireNonNull(at, "at");
         }

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.payment.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.payment.domain.PaymentSource.Wallet;
 import dev.ledgerflow.core.posting.domain.HasPostings;
@@ -54,8 +54,8 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "payment.created";
 
         public PaymentCreated {
-            Ids.require(paymentId, "pay_");
-            Ids.require(merchantId, "mer_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(merchantId, "mer_");
             requireRequestAmount(amount);
             Objects.requireNonNull(captureMethod, "captureMethod");
             Objects.requireNonNull(source, "source");
@@ -80,7 +80,7 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "payment.requires_capture";
 
         public PaymentRequiresCapture {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             requireRequestAmount(amountCapturable);
             Objects.requireNonNull(at, "at");
         }
@@ -103,7 +103,7 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "payment.succeeded";
 
         public PaymentSucceeded {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             requireRequestAmount(amountCaptured);
             if (amountReleased.amountMinor() < 0 || !amountReleased.sameCurrencyAs(amountCaptured)) {
                 throw new IllegalArgumentException("released amount invalid: " + amountReleased);
@@ -125,7 +125,7 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "payment.failed";
 
         public PaymentFailed {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             Objects.requireNonNull(failureCode, "failureCode");
             Objects.requireNonNull(at, "at");
             postings = Postings.requireBalanced(postings);
@@ -143,7 +143,7 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "payment.canceled";
 
         public PaymentCanceled {
-            Ids.require(paymentId, "pay_");
+            IdChecks.require(paymentId, "pay_");
             Objects.requireNonNull(at, "at");
             postings = Postings.requireBalanced(postings);
         }
@@ -166,8 +166,8 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "refund.created";
 
         public RefundCreated {
-            Ids.require(paymentId, "pay_");
-            Ids.require(refundId, "re_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(refundId, "re_");
             requireRequestAmount(amount);
             Objects.requireNonNull(at, "at");
         }
@@ -185,8 +185,8 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "refund.succeeded";
 
         public RefundSucceeded {
-            Ids.require(paymentId, "pay_");
-            Ids.require(refundId, "re_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(refundId, "re_");
             requireRequestAmount(amount);
             Objects.requireNonNull(at, "at");
             postings = Postings.requireBalanced(postings);
@@ -205,8 +205,8 @@ public sealed interface PaymentEvent extends HasPostings {
         public static final String TYPE = "refund.failed";
 
         public RefundFailed {
-            Ids.require(paymentId, "pay_");
-            Ids.require(refundId, "re_");
+            IdChecks.require(paymentId, "pay_");
+            IdChecks.require(refundId, "re_");
             requireRequestAmount(amount);
             Objects.requireNonNull(failureCode, "failureCode");
             Objects.requireNonNull(at, "at");

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.payment.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.posting.domain.Postings;
 import java.util.Objects;
@@ -17,7 +17,7 @@ public sealed interface PaymentSource {
      *
      * @param fingerprint a keyed hash of the number (made by the shell), equal for equal cards
      */
-    record Card(CardBrand brand, String last4, String fingerprint, int expMonth, int expYear)
+    record Card(CardBrand brand, String last4, String fingerprint, int expMonth, int expYear, String acquirerToken)
             implements PaymentSource {
 
         private static final Pattern LAST4 = Pattern.compile("[0-9]{4}");
@@ -32,6 +32,9 @@ public sealed interface PaymentSource {
             }
             if (expMonth < 1 || expMonth > 12 || expYear < 1000 || expYear > 9999) {
                 throw new IllegalArgumentException("expiry out of range: " + expMonth + "/" + expYear);
+            }
+            if (acquirerToken == null || acquirerToken.isBlank()) {
+                throw new IllegalArgumentException("card without an acquirer token");
             }
         }
     }
@@ -51,7 +54,7 @@ public sealed interface PaymentSource {
      */
     record Wallet(String accountId, CurrencyCode accountCurrency) implements PaymentSource {
         public Wallet {
-            Ids.require(accountId, "acc_");
+            IdChecks.require(accountId, "acc_");
             Objects.requireNonNull(accountCurrency, "accountCurrency");
         }
     }

@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.transfer.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
 import java.time.Instant;
@@ -29,11 +29,11 @@ public sealed interface TransferCommand {
             Instant at)
             implements TransferCommand {
         public PostTransfer {
-            Ids.require(transferId, "tr_");
-            Ids.require(merchantId, "mer_");
-            Ids.require(fromAccountId, "acc_");
+            IdChecks.require(transferId, "tr_");
+            IdChecks.require(merchantId, "mer_");
+            IdChecks.require(fromAccountId, "acc_");
             Objects.requireNonNull(fromCurrency, "fromCurrency");
-            Ids.require(toAccountId, "acc_");
+            IdChecks.require(toAccountId, "acc_");
             Objects.requireNonNull(toCurrency, "toCurrency");
             Objects.requireNonNull(amount, "amount");
             Objects.requireNonNull(at, "at");

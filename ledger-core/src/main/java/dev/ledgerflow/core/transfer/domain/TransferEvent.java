@@ -1,6 +1,6 @@
 package dev.ledgerflow.core.transfer.domain;
 
-import dev.ledgerflow.core.decider.Ids;
+import dev.ledgerflow.core.decider.IdChecks;
 import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.posting.domain.HasPostings;
 import dev.ledgerflow.core.posting.domain.Posting;
@@ -39,10 +39,10 @@ public sealed interface TransferEvent extends HasPostings {
         public static final String TYPE = "transfer.posted";
 
         public TransferPosted {
-            Ids.require(transferId, "tr_");
-            Ids.require(merchantId, "mer_");
-            Ids.require(fromAccountId, "acc_");
-            Ids.require(toAccountId, "acc_");
+            IdChecks.require(transferId, "tr_");
+            IdChecks.require(merchantId, "mer_");
+            IdChecks.require(fromAccountId, "acc_");
+            IdChecks.require(toAccountId, "acc_");
             if (!amount.withinRequestLimits()) {
                 throw new IllegalArgumentException("transfer amount out of range: " + amount);
             }

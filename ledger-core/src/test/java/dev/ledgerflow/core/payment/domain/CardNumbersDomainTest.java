@@ -85,9 +85,9 @@ class CardNumbersDomainTest {
             assertThat(Card.class.getRecordComponents())
                     .extracting(c -> c.getName())
                     .containsExactly("brand", "last4", "fingerprint", "expMonth", "expYear");
-            assertThatThrownBy(() -> new Card(CardBrand.VISA, "42424", "fp", 1, 2030))
+            assertThatThrownBy(() -> new Card(CardBrand.VISA, "42424", "fp", 1, 2030, "tok_sim_approve"))
                     .isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> new Card(CardBrand.VISA, "4242", "fp", 13, 2030))
+            assertThatThrownBy(() -> new Card(CardBrand.VISA, "4242", "fp", 13, 2030, "tok_sim_approve"))
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }

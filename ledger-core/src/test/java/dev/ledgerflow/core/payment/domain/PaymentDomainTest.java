@@ -64,7 +64,7 @@ class PaymentDomainTest {
     static final String WALLET_ACCOUNT = "acc_w";
     static final String CLEARING = "sys_card_clearing_USD";
     static final String SETTLEMENT = "set_mer_1_USD";
-    static final PaymentSource CARD = new Card(CardBrand.VISA, "4242", "fp_9f86d0", 12, 2030);
+    static final PaymentSource CARD = new Card(CardBrand.VISA, "4242", "fp_9f86d0", 12, 2030, "tok_sim_approve");
     static final PaymentSource UPI = new Upi("success@upi");
     static final PaymentSource WALLET = new Wallet(WALLET_ACCOUNT, USD);
 

@@ -3,12 +3,12 @@ package dev.ledgerflow.core.decider;
 import java.util.Objects;
 
 /** Checks of the type-prefixed ids ({@code pay_…}, {@code acc_…}) that commands and events carry. */
-public final class Ids {
+public final class IdChecks {
 
     /** Longest id accepted: stream ids are limited to 200 characters and some carry a suffix. */
     public static final int ID_LENGTH_MAX = 160;
 
-    private Ids() {}
+    private IdChecks() {}
 
     /**
      * Returns {@code id} if it starts with {@code prefix} and has something after it.

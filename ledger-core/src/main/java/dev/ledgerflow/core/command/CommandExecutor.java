@@ -1,0 +1,122 @@
+package dev.ledgerflow.core.command;
+
+import dev.ledgerflow.core.decider.Decider;
+import dev.ledgerflow.core.decider.Decision;
+import dev.ledgerflow.core.decider.Rejection;
+import dev.ledgerflow.core.eventstore.AccountOpening;
+import dev.ledgerflow.core.eventstore.Append;
+import dev.ledgerflow.core.eventstore.AppendResult;
+import dev.ledgerflow.core.eventstore.BalanceChange;
+import dev.ledgerflow.core.eventstore.EventStore;
+import dev.ledgerflow.core.eventstore.ExpectedVersion;
+import dev.ledgerflow.core.eventstore.IdempotencyRecord;
+import dev.ledgerflow.core.eventstore.NewEvent;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/**
+ * Load, decide, append: folds the stream, asks the pure decider, appends the events at the version it
+ * loaded (with their balance changes and the idempotent response, atomically), and on a version
+ * conflict loads and decides again rather than re-appending blindly.
+ */
+public final class CommandExecutor {
+
+    private static final int ATTEMPTS_MAX = 25;
+
+    private final EventStore store;
+
+    public CommandExecutor(EventStore store) {
+        this.store = store;
+    }
+
+    /** The state of a stream and its version. */
+    public record Loaded<S>(S state, long version) {}
+
+    public <C, S, E, R extends Rejection> Mono<Loaded<S>> load(Aggregate<C, S, E, R> aggregate, dev.ledgerflow.core.eventstore.StreamId streamId) {
+        Decider<C, S, E, R> decider = aggregate.decider();
+        return store.readStream(streamId)
+                .collectList()
+                .map(events -> {
+                    S state = decider.initialState();
+                    long version = 0;
+                    for (RecordedEvent recorded : events) {
+                        state = decider.evolve(state, aggregate.codec().decode(recorded));
+                        version = recorded.streamVersion();
+                    }
+                    return new Loaded<>(state, version);
+                });
+    }
+
+    public <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> execute(CommandRequest<C, S, E, R> request) {
+        return attempt(request, 1);
+    }
+
+    private <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> attempt(CommandRequest<C, S, E, R> request, int attempt) {
+        Aggregate<C, S, E, R> aggregate = request.aggregate();
+        Mono<Loaded<S>> loaded = request.newStream() && attempt == 1
+                ? Mono.just(new Loaded<>(aggregate.decider().initialState(), 0))
+                : load(aggregate, request.streamId());
+        return loaded.flatMap(current -> {
+            Decision<E, R> decision = aggregate.decider().decide(request.command(), current.state());
+            return switch (decision) {
+                case Decision.Rejected<E, R> rejected ->
+                        Mono.just(new CommandResult.Rejected<>(rejected.rejection(), current.state()));
+                case Decision.Accepted<E, R> accepted when accepted.alreadyDone() ->
+                        Mono.just(new CommandResult.AlreadyDone<>(current.state()));
+                case Decision.Accepted<E, R> accepted -> append(request, current, accepted.events())
+                        .switchIfEmpty(Mono.defer(() -> attempt < ATTEMPTS_MAX
+                                ? Mono.delay(Duration.ofMillis(Math.min(50, attempt * 2L))).then(attempt(request, attempt + 1))
+                                : Mono.error(new ConcurrentUpdateException(request.streamId().value()))));
+            };
+        });
+    }
+
+    /** Appends the accepted events; completes empty on a version conflict (to decide again). */
+    private <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> append(
+            CommandRequest<C, S, E, R> request, Loaded<S> current, List<E> events) {
+        Aggregate<C, S, E, R> aggregate = request.aggregate();
+        Decider<C, S, E, R> decider = aggregate.decider();
+        S state = current.state();
+        List<NewEvent> newEvents = new ArrayList<>(events.size());
+        List<BalanceChange> changes = new ArrayList<>();
+        List<AccountOpening> openings = new ArrayList<>();
+        for (E event : events) {
+            state = decider.evolve(state, event);
+            newEvents.add(aggregate.codec().encode(event, aggregate.publicObject(state, event), request.metadata()));
+            changes.addAll(aggregate.balanceChanges(event));
+            openings.addAll(aggregate.accountOpenings(event));
+        }
+        S stateAfter = state;
+        Append append = new Append(request.streamId(), ExpectedVersion.exactly(current.version()), newEvents, changes,
+                openings, Optional.empty());
+        Optional<CommandRequest.Response> response = Optional.empty();
+        if (request.idempotency().isPresent()) {
+            CommandRequest.Idempotency<S, E> key = request.idempotency().get();
+            CommandRequest.Response rendered = key.response().apply(new CommandRequest.Accepted<>(stateAfter, events));
+            response = Optional.of(rendered);
+            append = append.withIdempotency(new IdempotencyRecord(
+                    key.scope(), key.key(), key.fingerprint(), rendered.status(), rendered.body(), key.ttl()));
+        }
+        Optional<CommandRequest.Response> stored = response;
+        return store.append(append).flatMap(result -> switch (result) {
+            case AppendResult.Appended appended ->
+                    Mono.just(new CommandResult.Done<S, E, R>(stateAfter, events, appended.lastPosition(), stored));
+            case AppendResult.VersionConflict conflict -> Mono.empty();
+            case AppendResult.IdempotentReplay replay -> Mono.just(new CommandResult.Replayed<S, E, R>(replay));
+            case AppendResult.InsufficientFunds rejection -> Mono.just(new CommandResult.StoreRejected<S, E, R>(rejection));
+            case AppendResult.UnknownAccount rejection -> Mono.just(new CommandResult.StoreRejected<S, E, R>(rejection));
+            case AppendResult.CurrencyMismatch rejection -> Mono.just(new CommandResult.StoreRejected<S, E, R>(rejection));
+        });
+    }
+
+    /** The stream kept changing under us; the client may retry. */
+    public static final class ConcurrentUpdateException extends RuntimeException {
+        public ConcurrentUpdateException(String streamId) {
+            super("stream " + streamId + " kept changing concurrently", null, false, false);
+        }
+    }
+}
