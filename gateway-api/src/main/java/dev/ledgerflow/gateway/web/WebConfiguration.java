@@ -3,7 +3,9 @@ package dev.ledgerflow.gateway.web;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import dev.ledgerflow.core.codec.LedgerJson;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.http.codec.json.JacksonJsonEncoder;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.result.method.annotation.ArgumentResolverConfigurer;
 import tools.jackson.databind.DeserializationFeature;
@@ -54,6 +56,8 @@ public class WebConfiguration implements WebFluxConfigurer {
     @Override
     public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {
         configurer.defaultCodecs().maxInMemorySize(BODY_BYTES_MAX);
+        // Responses use the same JSON as stored events and idempotent replays (LedgerJson).
+        configurer.defaultCodecs().jacksonJsonEncoder(new JacksonJsonEncoder(LedgerJson.mapper()));
     }
 
     @Override

@@ -33,8 +33,8 @@ public final class CommandExecutor {
         this.store = store;
     }
 
-    /** The state of a stream and its version. */
-    public record Loaded<S>(S state, long version) {}
+    /** The state of a stream, its version and the global position of its last event (0 if none). */
+    public record Loaded<S>(S state, long version, long lastPosition) {}
 
     public <C, S, E, R extends Rejection> Mono<Loaded<S>> load(Aggregate<C, S, E, R> aggregate, dev.ledgerflow.core.eventstore.StreamId streamId) {
         Decider<C, S, E, R> decider = aggregate.decider();
@@ -43,11 +43,13 @@ public final class CommandExecutor {
                 .map(events -> {
                     S state = decider.initialState();
                     long version = 0;
+                    long lastPosition = 0;
                     for (RecordedEvent recorded : events) {
                         state = decider.evolve(state, aggregate.codec().decode(recorded));
                         version = recorded.streamVersion();
+                        lastPosition = recorded.position();
                     }
-                    return new Loaded<>(state, version);
+                    return new Loaded<>(state, version, lastPosition);
                 });
     }
 
@@ -58,7 +60,7 @@ public final class CommandExecutor {
     private <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> attempt(CommandRequest<C, S, E, R> request, int attempt) {
         Aggregate<C, S, E, R> aggregate = request.aggregate();
         Mono<Loaded<S>> loaded = request.newStream() && attempt == 1
-                ? Mono.just(new Loaded<>(aggregate.decider().initialState(), 0))
+                ? Mono.just(new Loaded<>(aggregate.decider().initialState(), 0, 0))
                 : load(aggregate, request.streamId());
         return loaded.flatMap(current -> {
             Decision<E, R> decision = aggregate.decider().decide(request.command(), current.state());
@@ -66,7 +68,7 @@ public final class CommandExecutor {
                 case Decision.Rejected<E, R> rejected ->
                         Mono.just(new CommandResult.Rejected<>(rejected.rejection(), current.state()));
                 case Decision.Accepted<E, R> accepted when accepted.alreadyDone() ->
-                        Mono.just(new CommandResult.AlreadyDone<>(current.state()));
+                        Mono.just(new CommandResult.AlreadyDone<>(current.state(), current.lastPosition()));
                 case Decision.Accepted<E, R> accepted -> append(request, current, accepted.events())
                         .switchIfEmpty(Mono.defer(() -> attempt < ATTEMPTS_MAX
                                 ? Mono.delay(Duration.ofMillis(Math.min(50, attempt * 2L))).then(attempt(request, attempt + 1))

@@ -11,8 +11,8 @@ public sealed interface CommandResult<S, E, R> {
     record Done<S, E, R>(S state, List<E> events, long lastPosition, Optional<CommandRequest.Response> response)
             implements CommandResult<S, E, R> {}
 
-    /** The stream already held the outcome: nothing appended. */
-    record AlreadyDone<S, E, R>(S state) implements CommandResult<S, E, R> {}
+    /** The stream already held the outcome: nothing appended; the stream's last event is at {@code lastPosition}. */
+    record AlreadyDone<S, E, R>(S state, long lastPosition) implements CommandResult<S, E, R> {}
 
     /** The decider said no. */
     record Rejected<S, E, R>(R rejection, S state) implements CommandResult<S, E, R> {}

@@ -30,6 +30,9 @@ public interface EventStore {
      */
     Flux<RecordedEvent> subscribe(LogPosition after);
 
+    /** What is stored for an idempotency key that has not expired, if anything. */
+    Mono<java.util.Optional<AppendResult.IdempotentReplay>> idempotencyRecord(String scope, String key);
+
     /**
      * The feed position of the event at this global position, to resume after it. Position 0 is
      * {@link LogPosition#START}; an unknown position resolves to the nearest event at or below it.

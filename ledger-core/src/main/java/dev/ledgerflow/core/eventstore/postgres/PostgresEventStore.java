@@ -46,6 +46,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private static final String POSITION_OF =
             "select txid::text as txid, position from events where position <= $1 order by position desc limit 1";
 
+    private static final String IDEMPOTENCY_RECORD = "select fingerprint, response_status, response_body, position"
+            + " from idempotency_keys where scope = $1 and key = $2 and expires_at > now()";
+
     private final ConnectionFactory connections;
     private final GroupCommit groupCommit;
     private final FeedSignal signal = new FeedSignal();
@@ -123,6 +126,18 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                         Long.parseLong(row.get("txid", String.class)), row.get("position", Long.class)))
                 .next()
                 .defaultIfEmpty(LogPosition.START);
+    }
+
+    @Override
+    public Mono<java.util.Optional<AppendResult.IdempotentReplay>> idempotencyRecord(String scope, String key) {
+        return query(IDEMPOTENCY_RECORD, s -> s.bind("$1", scope).bind("$2", key), row -> new AppendResult.IdempotentReplay(
+                        row.get("fingerprint", String.class),
+                        row.get("response_status", Integer.class),
+                        row.get("response_body", String.class),
+                        row.get("position", Long.class)))
+                .next()
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty());
     }
 
     @Override

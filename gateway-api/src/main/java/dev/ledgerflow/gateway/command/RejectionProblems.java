@@ -1,0 +1,53 @@
+package dev.ledgerflow.gateway.command;
+
+import dev.ledgerflow.core.decider.Rejection;
+import dev.ledgerflow.core.eventstore.AppendResult;
+import dev.ledgerflow.gateway.web.ApiError;
+import dev.ledgerflow.gateway.web.ApiException;
+
+/** The one mapping from a business rejection (domain or store guard) to an API problem. */
+public final class RejectionProblems {
+
+    private RejectionProblems() {}
+
+    public static ApiException of(Rejection rejection) {
+        String code = rejection.code();
+        return switch (code) {
+            case "amount_invalid" -> ApiException.field(ApiError.AMOUNT_INVALID, "amount",
+                    "amount must be an integer number of minor units from 1 to 10^12.");
+            case "overdraft_limit_invalid" -> ApiException.field(ApiError.INVALID_REQUEST, "overdraft_limit",
+                    "overdraft_limit must be an integer from 0 to 10^12.");
+            case "currency_mismatch" -> new ApiException(ApiError.CURRENCY_MISMATCH,
+                    "The accounts and the amount must all be in one currency.");
+            case "same_account" -> new ApiException(ApiError.SAME_ACCOUNT, "from_account and to_account are the same.");
+            case "insufficient_funds" -> new ApiException(ApiError.INSUFFICIENT_FUNDS,
+                    "The account's available balance does not cover the amount.");
+            case "invalid_state" -> new ApiException(ApiError.INVALID_STATE,
+                    "The payment is not in a state that allows this.");
+            case "capture_exceeds_authorized" -> ApiException.field(ApiError.CAPTURE_EXCEEDS_AUTHORIZED, "amount",
+                    "The capture exceeds the authorized amount.");
+            case "refund_exceeds_captured" -> ApiException.field(ApiError.REFUND_EXCEEDS_CAPTURED, "amount",
+                    "The refund exceeds what is left of the captured amount.");
+            default -> {
+                if (code.endsWith("_not_found")) {
+                    yield ApiException.notFound(code.substring(0, code.length() - "_not_found".length()));
+                }
+                if (code.endsWith("_exists")) {
+                    yield new ApiException(ApiError.INVALID_STATE, "It exists already.");
+                }
+                throw new IllegalStateException("unmapped rejection " + code);
+            }
+        };
+    }
+
+    public static ApiException of(AppendResult storeRejection) {
+        return switch (storeRejection) {
+            case AppendResult.InsufficientFunds f -> new ApiException(ApiError.INSUFFICIENT_FUNDS,
+                    "The account's available balance does not cover the amount.");
+            case AppendResult.CurrencyMismatch m -> new ApiException(ApiError.CURRENCY_MISMATCH,
+                    "The accounts and the amount must all be in one currency.");
+            case AppendResult.UnknownAccount u -> ApiException.notFound("account");
+            default -> throw new IllegalStateException("not a store rejection: " + storeRejection);
+        };
+    }
+}
