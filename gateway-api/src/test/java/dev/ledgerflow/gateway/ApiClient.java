@@ -31,6 +31,10 @@ public final class ApiClient {
         return new ApiClient(http, (String) created.get("api_key"), (String) created.get("id"));
     }
 
+    public String key() {
+        return key;
+    }
+
     public WebTestClient.ResponseSpec post(String path, String json) {
         return post(path, json, headers -> {});
     }
