@@ -85,6 +85,7 @@ public class Commands {
                     done.lastPosition()));
             case CommandResult.AlreadyDone<S, E, R> done ->
                     Mono.just(respond(write.successStatus().value(), json(write.view().apply(done.state())), done.lastPosition()));
+            case CommandResult.NotFound<S, E, R> notFound -> Mono.error(ApiException.notFound("object"));
             case CommandResult.Replayed<S, E, R> replayed -> Mono.just(replay(replayed.replay(), fingerprint));
             case CommandResult.StoreRejected<S, E, R> rejected -> rejectedUnlessReplay(write, fingerprint,
                     RejectionProblems.of(rejected.rejection()));

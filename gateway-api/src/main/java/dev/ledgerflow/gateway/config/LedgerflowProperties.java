@@ -16,6 +16,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param appendBatchSizeMax most commands written in one group-commit transaction
  * @param appendBatchesInFlightMax group-commit transactions running at once
  * @param idempotencyTtl how long an idempotency key is remembered
+ * @param cardFingerprintKey the secret of card fingerprints (HMAC); keep it stable, or fingerprints change
+ * @param acquirerLatency the simulated acquirer's answer time
+ * @param acquirerTimeout how long one acquirer call may take before it counts as a timeout
+ * @param acquirerAttempts acquirer calls per payment before it fails
  */
 @ConfigurationProperties("ledger")
 public record LedgerflowProperties(
@@ -26,4 +30,8 @@ public record LedgerflowProperties(
         @DefaultValue("20") int postgresPoolSize,
         @DefaultValue("500") int appendBatchSizeMax,
         @DefaultValue("1") int appendBatchesInFlightMax,
-        @DefaultValue("24h") Duration idempotencyTtl) {}
+        @DefaultValue("24h") Duration idempotencyTtl,
+        String cardFingerprintKey,
+        @DefaultValue("20ms") Duration acquirerLatency,
+        @DefaultValue("2s") Duration acquirerTimeout,
+        @DefaultValue("4") int acquirerAttempts) {}

@@ -63,6 +63,9 @@ public final class CommandExecutor {
                 ? Mono.just(new Loaded<>(aggregate.decider().initialState(), 0, 0))
                 : load(aggregate, request.streamId());
         return loaded.flatMap(current -> {
+            if (!request.newStream() && !request.visibleTo().test(current.state())) {
+                return Mono.just(new CommandResult.NotFound<>());
+            }
             Decision<E, R> decision = aggregate.decider().decide(request.command(), current.state());
             return switch (decision) {
                 case Decision.Rejected<E, R> rejected ->

@@ -14,6 +14,7 @@ import java.util.function.Function;
  * @param newStream the stream id was just minted, so there is nothing to load
  * @param idempotency the client's idempotency key and request fingerprint, with the response to
  *     remember: rendered from the outcome, stored in the same transaction as the events
+ * @param visibleTo whether the loaded stream is the caller's to change; if not, it is not found
  */
 public record CommandRequest<C, S, E, R extends Rejection>(
         Aggregate<C, S, E, R> aggregate,
@@ -21,7 +22,8 @@ public record CommandRequest<C, S, E, R extends Rejection>(
         boolean newStream,
         C command,
         EventMetadata metadata,
-        Optional<Idempotency<S, E>> idempotency) {
+        Optional<Idempotency<S, E>> idempotency,
+        java.util.function.Predicate<S> visibleTo) {
 
     public CommandRequest {
         Objects.requireNonNull(aggregate, "aggregate");
@@ -29,20 +31,26 @@ public record CommandRequest<C, S, E, R extends Rejection>(
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(idempotency, "idempotency");
+        Objects.requireNonNull(visibleTo, "visibleTo");
     }
 
     public static <C, S, E, R extends Rejection> CommandRequest<C, S, E, R> of(
             Aggregate<C, S, E, R> aggregate, StreamId streamId, C command, EventMetadata metadata) {
-        return new CommandRequest<>(aggregate, streamId, false, command, metadata, Optional.empty());
+        return new CommandRequest<>(aggregate, streamId, false, command, metadata, Optional.empty(), state -> true);
     }
 
     public CommandRequest<C, S, E, R> onNewStream() {
-        return new CommandRequest<>(aggregate, streamId, true, command, metadata, idempotency);
+        return new CommandRequest<>(aggregate, streamId, true, command, metadata, idempotency, visibleTo);
     }
 
     public CommandRequest<C, S, E, R> withIdempotency(Optional<Idempotency<S, E>> key) {
         return new CommandRequest<>(aggregate, streamId, newStream, command,
-                key.map(k -> metadata.withIdempotencyKey(k.key())).orElse(metadata), key);
+                key.map(k -> metadata.withIdempotencyKey(k.key())).orElse(metadata), key, visibleTo);
+    }
+
+    /** Only if the loaded state passes this (tenancy: the caller's own object) does the command run. */
+    public CommandRequest<C, S, E, R> onlyIf(java.util.function.Predicate<S> visible) {
+        return new CommandRequest<>(aggregate, streamId, newStream, command, metadata, idempotency, visible);
     }
 
     /** A client's idempotency key, and how to render the response it will replay. */

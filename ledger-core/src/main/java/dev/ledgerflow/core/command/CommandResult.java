@@ -14,6 +14,9 @@ public sealed interface CommandResult<S, E, R> {
     /** The stream already held the outcome: nothing appended; the stream's last event is at {@code lastPosition}. */
     record AlreadyDone<S, E, R>(S state, long lastPosition) implements CommandResult<S, E, R> {}
 
+    /** The stream does not exist, or is not the caller's. */
+    record NotFound<S, E, R>() implements CommandResult<S, E, R> {}
+
     /** The decider said no. */
     record Rejected<S, E, R>(R rejection, S state) implements CommandResult<S, E, R> {}
 

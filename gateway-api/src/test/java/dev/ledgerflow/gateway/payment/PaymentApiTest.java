@@ -1,0 +1,331 @@
+package dev.ledgerflow.gateway.payment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ledgerflow.core.account.AccountBalances;
+import dev.ledgerflow.gateway.ApiClient;
+import dev.ledgerflow.gateway.ApiTestBase;
+import io.r2dbc.pool.ConnectionPool;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+@TestPropertySource(properties = {"ledger.acquirer-timeout=300ms", "ledger.acquirer-latency=5ms"})
+class PaymentApiTest extends ApiTestBase {
+
+    @Autowired
+    AccountBalances balances;
+
+    @Autowired
+    ConnectionPool pool;
+
+    @LocalServerPort
+    int port;
+
+    ApiClient merchant;
+
+    @BeforeEach
+    void newMerchant() {
+        merchant = ApiClient.newMerchant(http);
+    }
+
+    @Nested
+    class TestCardsAndUpi {
+
+        @ParameterizedTest(name = "{0} ({1}) ends {2}")
+        @CsvSource({
+            "4242424242424242, automatic, succeeded,        ",
+            "4242424242424242, manual,    requires_capture, ",
+            "5555555555554444, automatic, succeeded,        ",
+            "4000000000000002, automatic, failed,           card_declined",
+            "4000000000009995, automatic, failed,           insufficient_funds",
+            "4000000000000119, automatic, succeeded,        ",
+            "4000000000000259, automatic, failed,           timeout",
+        })
+        void each_test_card_reaches_its_documented_status(String number, String capture, String status, String failure) {
+            String id = createCardPayment(number, 2_500, capture);
+            Map<String, Object> payment = awaitFinal(id);
+
+            assertThat(payment.get("status")).isEqualTo(status);
+            assertThat(payment.get("failure_code")).isEqualTo(failure);
+            assertThat(payment.get("amount_captured")).isEqualTo(status.equals("succeeded") ? 2_500 : 0);
+        }
+
+        @ParameterizedTest
+        @CsvSource({"success@upi, succeeded, ", "failure@upi, failed, card_declined"})
+        void upi_outcomes_follow_the_handle(String vpa, String status, String failure) {
+            String id = (String) merchant.created("/v1/payments",
+                    "{\"amount\":900,\"currency\":\"INR\",\"source\":{\"type\":\"upi\",\"vpa\":\"" + vpa + "\"}}").get("id");
+            Map<String, Object> payment = awaitFinal(id);
+            assertThat(payment.get("status")).isEqualTo(status);
+            assertThat(payment.get("failure_code")).isEqualTo(failure);
+        }
+    }
+
+    @Test
+    void a_created_payment_answers_202_processing_without_the_card_number() {
+        merchant.post("/v1/payments", card("4242424242424242", 1_000, "automatic"))
+                .expectStatus().isAccepted()
+                .expectHeader().exists("Ledger-Position")
+                .expectBody()
+                .jsonPath("$.id").value(id -> assertThat((String) id).startsWith("pay_"))
+                .jsonPath("$.status").isEqualTo("processing")
+                .jsonPath("$.amount").isEqualTo(1_000)
+                .jsonPath("$.currency").isEqualTo("USD")
+                .jsonPath("$.amount_captured").isEqualTo(0)
+                .jsonPath("$.amount_refunded").isEqualTo(0)
+                .jsonPath("$.capture_method").isEqualTo("automatic")
+                .jsonPath("$.source.type").isEqualTo("card")
+                .jsonPath("$.source.brand").isEqualTo("visa")
+                .jsonPath("$.source.last4").isEqualTo("4242")
+                .jsonPath("$.source.fingerprint").value(fp -> assertThat((String) fp).startsWith("fp_"))
+                .jsonPath("$.source.number").doesNotExist()
+                .jsonPath("$.source.cvc").doesNotExist()
+                .jsonPath("$.failure_code").isEmpty()
+                .jsonPath("$.created_at").exists();
+    }
+
+    @Test
+    void the_card_number_is_never_stored() {
+        String id = createCardPayment("4000000000000002", 100, "automatic");
+        awaitFinal(id);
+        Long rows = Mono.usingWhen(pool.create(),
+                c -> Mono.from(c.createStatement("select count(*) as n from events where payload::text like '%4000000000000002%'"
+                                + " or metadata::text like '%4000000000000002%'").execute())
+                        .flatMap(r -> Mono.from(r.map(row -> row.get("n", Long.class)))),
+                c -> c.close()).block();
+        Long keys = Mono.usingWhen(pool.create(),
+                c -> Mono.from(c.createStatement("select count(*) as n from idempotency_keys where response_body like '%4000000000000002%'").execute())
+                        .flatMap(r -> Mono.from(r.map(row -> row.get("n", Long.class)))),
+                c -> c.close()).block();
+        assertThat(rows).isZero();
+        assertThat(keys).isZero();
+    }
+
+    @Nested
+    class CaptureCancelRefund {
+
+        @Test
+        void a_manual_payment_captures_partially_and_refunds_until_the_captured_amount_is_used_up() {
+            String id = createCardPayment("4242424242424242", 1_000, "manual");
+            awaitStatus(id, "requires_capture");
+
+            merchant.post("/v1/payments/" + id + "/capture", "{\"amount\":600}").expectStatus().isOk()
+                    .expectBody().jsonPath("$.status").isEqualTo("succeeded").jsonPath("$.amount_captured").isEqualTo(600);
+
+            merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":400,\"reason\":\"damaged\"}").expectStatus().isAccepted()
+                    .expectBody()
+                    .jsonPath("$.id").value(r -> assertThat((String) r).startsWith("re_"))
+                    .jsonPath("$.payment").isEqualTo(id)
+                    .jsonPath("$.amount").isEqualTo(400)
+                    .jsonPath("$.status").isEqualTo("pending");
+            merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":201}").expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("refund_exceeds_captured");
+            merchant.post("/v1/payments/" + id + "/refunds", "{}").expectStatus().isAccepted()
+                    .expectBody().jsonPath("$.amount").isEqualTo(200);
+            merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":1}").expectStatus().isEqualTo(422);
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(merchant.read("/v1/payments/" + id).get("amount_refunded")).isEqualTo(600));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> refunds = (List<Map<String, Object>>) merchant.read("/v1/payments/" + id + "/refunds").get("data");
+            assertThat(refunds).extracting(r -> r.get("status")).containsOnly("succeeded");
+        }
+
+        @Test
+        void capture_beyond_the_authorized_amount_is_422() {
+            String id = createCardPayment("4242424242424242", 1_000, "manual");
+            awaitStatus(id, "requires_capture");
+            merchant.post("/v1/payments/" + id + "/capture", "{\"amount\":1001}").expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("capture_exceeds_authorized");
+        }
+
+        @Test
+        void capture_of_a_failed_payment_is_409_invalid_state() {
+            String id = createCardPayment("4000000000000002", 1_000, "automatic");
+            awaitStatus(id, "failed");
+            merchant.post("/v1/payments/" + id + "/capture", "{}").expectStatus().isEqualTo(409)
+                    .expectBody().jsonPath("$.code").isEqualTo("invalid_state");
+        }
+
+        @Test
+        void a_payment_awaiting_capture_can_be_canceled_and_then_not_captured() {
+            String id = createCardPayment("4242424242424242", 1_000, "manual");
+            awaitStatus(id, "requires_capture");
+            http.post().uri("/v1/payments/" + id + "/cancel").header(HttpHeaders.AUTHORIZATION, "Bearer " + merchant.key())
+                    .exchange().expectStatus().isOk()
+                    .expectBody().jsonPath("$.status").isEqualTo("canceled");
+            merchant.post("/v1/payments/" + id + "/capture", "{}").expectStatus().isEqualTo(409);
+        }
+
+        @Test
+        void a_refund_of_a_payment_not_yet_succeeded_is_409() {
+            String id = createCardPayment("4242424242424242", 1_000, "manual");
+            awaitStatus(id, "requires_capture");
+            merchant.post("/v1/payments/" + id + "/refunds", "{}").expectStatus().isEqualTo(409);
+        }
+    }
+
+    @Nested
+    class Wallets {
+
+        @Test
+        void a_wallet_payment_holds_then_captures_into_the_merchant_settlement_balance() {
+            String wallet = merchant.openAccount("USD", 0);
+            merchant.deposit(wallet, 5_000);
+            String id = (String) merchant.created("/v1/payments", wallet(wallet, 3_000, "manual")).get("id");
+            awaitStatus(id, "requires_capture");
+            assertThat(merchant.available(wallet)).isEqualTo(2_000);
+
+            merchant.post("/v1/payments/" + id + "/capture", "{\"amount\":1000}").expectStatus().isOk();
+
+            assertThat(merchant.available(wallet)).isEqualTo(4_000);
+            merchant.get("/v1/balance").expectStatus().isOk().expectBody()
+                    .jsonPath("$.data[0].currency").isEqualTo("USD")
+                    .jsonPath("$.data[0].available").isEqualTo(1_000);
+        }
+
+        @Test
+        void a_wallet_payment_beyond_the_balance_is_422_insufficient_funds() {
+            String wallet = merchant.openAccount("USD", 0);
+            merchant.deposit(wallet, 100);
+            merchant.post("/v1/payments", wallet(wallet, 101, "automatic")).expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("insufficient_funds");
+        }
+
+        @Test
+        void a_wallet_in_another_currency_is_422_currency_mismatch() {
+            String wallet = merchant.openAccount("EUR", 0);
+            merchant.post("/v1/payments", wallet(wallet, 1, "automatic")).expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("currency_mismatch");
+        }
+
+        @Test
+        void a_canceled_wallet_payment_releases_its_hold() {
+            String wallet = merchant.openAccount("USD", 0);
+            merchant.deposit(wallet, 500);
+            String id = (String) merchant.created("/v1/payments", wallet(wallet, 500, "manual")).get("id");
+            awaitStatus(id, "requires_capture");
+            http.post().uri("/v1/payments/" + id + "/cancel").header(HttpHeaders.AUTHORIZATION, "Bearer " + merchant.key())
+                    .exchange().expectStatus().isOk();
+            assertThat(merchant.available(wallet)).isEqualTo(500);
+        }
+    }
+
+    @Nested
+    class BadInput {
+
+        @ParameterizedTest
+        @CsvSource(delimiter = '|', value = {
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"card\",\"number\":\"4242424242424241\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}} | card_number_invalid | source.number",
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"card\",\"number\":\"4242 4242 4242 4242\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}} | card_number_invalid | source.number",
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"card\",\"number\":\"4242424242424242\",\"exp_month\":13,\"exp_year\":2099,\"cvc\":\"123\"}} | invalid_request | source.exp_month",
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"card\",\"number\":\"4242424242424242\",\"exp_month\":1,\"exp_year\":2001,\"cvc\":\"123\"}} | invalid_request | source.exp_year",
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"card\",\"number\":\"4242424242424242\",\"exp_month\":1,\"exp_year\":2099}} | invalid_request | source.cvc",
+            "{\"amount\":100,\"currency\":\"INR\",\"source\":{\"type\":\"upi\",\"vpa\":\"not-a-handle\"}} | vpa_invalid | source.vpa",
+            "{\"amount\":100,\"currency\":\"INR\",\"source\":{\"type\":\"upi\",\"vpa\":\"a@upi\",\"number\":\"1\"}} | invalid_request | source",
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"bitcoin\"}} | invalid_request | source.type",
+            "{\"amount\":100,\"currency\":\"USD\"} | invalid_request | source",
+            "{\"amount\":0,\"currency\":\"USD\",\"source\":{\"type\":\"upi\",\"vpa\":\"a@upi\"}} | amount_invalid | amount",
+            "{\"amount\":100,\"currency\":\"XYZ\",\"source\":{\"type\":\"upi\",\"vpa\":\"a@upi\"}} | currency_invalid | currency",
+            "{\"amount\":100,\"currency\":\"USD\",\"capture_method\":\"later\",\"source\":{\"type\":\"upi\",\"vpa\":\"a@upi\"}} | invalid_request | capture_method",
+            "{\"amount\":100,\"currency\":\"USD\",\"source\":{\"type\":\"upi\",\"vpa\":\"a@upi\",\"pin\":\"1234\"}} | invalid_request | source.pin",
+        })
+        void an_invalid_payment_is_400_and_nothing_is_stored(String body, String code, String field) {
+            merchant.post("/v1/payments", body).expectStatus().isBadRequest()
+                    .expectBody()
+                    .jsonPath("$.code").isEqualTo(code)
+                    .jsonPath("$.errors[0].field").isEqualTo(field);
+        }
+
+        @Test
+        void another_merchants_payment_is_not_found() {
+            String id = createCardPayment("4242424242424242", 100, "manual");
+            ApiClient other = ApiClient.newMerchant(http);
+            other.get("/v1/payments/" + id).expectStatus().isNotFound();
+            other.post("/v1/payments/" + id + "/capture", "{}").expectStatus().isNotFound();
+            other.post("/v1/payments/" + id + "/refunds", "{}").expectStatus().isNotFound();
+            other.get("/v1/payments/" + id + "/events").expectStatus().isNotFound();
+            other.get("/v1/payments/" + id + "/refunds").expectStatus().isNotFound();
+        }
+    }
+
+    @Test
+    void fifty_concurrent_identical_requests_with_one_key_make_one_payment_and_one_answer() {
+        WebClient client = WebClient.create("http://localhost:" + port);
+        String body = card("4242424242424242", 4_200, "manual");
+        List<String> answers = Flux.range(0, 50)
+                .flatMap(n -> client.post().uri("/v1/payments")
+                        .header(HttpHeaders.AUTHORIZATION, "Bearer " + merchant.key())
+                        .header("Idempotency-Key", "one-key")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(body)
+                        .exchangeToMono(r -> r.bodyToMono(String.class).map(b -> r.statusCode().value() + " " + b)), 50)
+                .collectList()
+                .block();
+
+        List<String> accepted = answers.stream().filter(a -> a.startsWith("202 ")).toList();
+        assertThat(accepted).isNotEmpty().containsOnly(accepted.getFirst());
+        assertThat(answers).allMatch(a -> a.startsWith("202 ") || a.startsWith("409 "));
+        Long payments = Mono.usingWhen(pool.create(),
+                c -> Mono.from(c.createStatement("select count(*) as n from events where type = 'payment.created'"
+                                + " and metadata->>'merchant' = $1").bind("$1", merchant.merchantId).execute())
+                        .flatMap(r -> Mono.from(r.map(row -> row.get("n", Long.class)))),
+                c -> c.close()).block();
+        assertThat(payments).isEqualTo(1);
+        // A later retry replays the same answer.
+        merchant.post("/v1/payments", body, "one-key").expectStatus().isAccepted()
+                .expectBody(String.class).value(b -> assertThat("202 " + b).isEqualTo(accepted.getFirst()));
+    }
+
+    @Test
+    void the_event_history_lists_the_payment_changes_oldest_first() {
+        String id = createCardPayment("4242424242424242", 700, "automatic");
+        awaitStatus(id, "succeeded");
+        merchant.get("/v1/payments/" + id + "/events").expectStatus().isOk().expectBody()
+                .jsonPath("$.data[0].type").isEqualTo("payment.created")
+                .jsonPath("$.data[0].data.status").isEqualTo("processing")
+                .jsonPath("$.data[0].id").value(e -> assertThat((String) e).startsWith("evt_"))
+                .jsonPath("$.data[0].position").isNumber()
+                .jsonPath("$.data[1].type").isEqualTo("payment.succeeded")
+                .jsonPath("$.data[1].data.status").isEqualTo("succeeded")
+                .jsonPath("$.data[1].data.amount_captured").isEqualTo(700);
+    }
+
+    String createCardPayment(String number, long amount, String capture) {
+        return (String) merchant.created("/v1/payments", card(number, amount, capture)).get("id");
+    }
+
+    static String card(String number, long amount, String capture) {
+        return "{\"amount\":" + amount + ",\"currency\":\"usd\",\"capture_method\":\"" + capture + "\",\"source\":"
+                + "{\"type\":\"card\",\"number\":\"" + number + "\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}}";
+    }
+
+    static String wallet(String account, long amount, String capture) {
+        return "{\"amount\":" + amount + ",\"currency\":\"USD\",\"capture_method\":\"" + capture + "\",\"source\":"
+                + "{\"type\":\"account\",\"account\":\"" + account + "\"}}";
+    }
+
+    Map<String, Object> awaitFinal(String id) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> !"processing".equals(merchant.read("/v1/payments/" + id).get("status")));
+        return merchant.read("/v1/payments/" + id);
+    }
+
+    void awaitStatus(String id, String status) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> status.equals(merchant.read("/v1/payments/" + id).get("status")));
+    }
+}

@@ -1,0 +1,24 @@
+package dev.ledgerflow.core.payment.processor;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * The port to the card and UPI acquirer: authorizes payments and exchanges card numbers for tokens.
+ *
+ * <p>{@link #authorize} is idempotent by payment id: a retried request (after a timeout, a crash or a
+ * restart of the processor) answers the first outcome again and never charges twice. Timeouts are
+ * the caller's concern: an answer may never come.
+ */
+public interface Acquirer {
+
+    /** Asks the acquirer to authorize a payment; errors or never answers when the acquirer does. */
+    Mono<AcquirerResponse> authorize(AuthorizationRequest request);
+
+    /**
+     * The acquirer's token for a card number, which payments keep instead of the number. Pure and
+     * synchronous: the HTTP layer calls it while creating a payment, after checking the number.
+     *
+     * @throws IllegalArgumentException if {@code cardNumber} is not a valid card number
+     */
+    String tokenize(String cardNumber);
+}

@@ -1,0 +1,29 @@
+package dev.ledgerflow.core.payment.processor;
+
+import dev.ledgerflow.core.payment.domain.FailureCode;
+import java.util.Objects;
+
+/** What the acquirer answered to one authorization attempt. */
+public sealed interface AcquirerResponse {
+
+    /** The payment is authorized: the money is reserved for the merchant. */
+    record Approved() implements AcquirerResponse {}
+
+    /** A final no from the issuer: {@code CARD_DECLINED} or {@code INSUFFICIENT_FUNDS}. Not retried. */
+    record Declined(FailureCode failureCode) implements AcquirerResponse {
+        public Declined {
+            Objects.requireNonNull(failureCode, "failureCode");
+            if (failureCode != FailureCode.CARD_DECLINED && failureCode != FailureCode.INSUFFICIENT_FUNDS) {
+                throw new IllegalArgumentException("an issuer declines with card_declined or insufficient_funds, not "
+                        + failureCode);
+            }
+        }
+    }
+
+    /** The acquirer could not decide now; the same request may succeed later. */
+    record TransientError(String reason) implements AcquirerResponse {
+        public TransientError {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}

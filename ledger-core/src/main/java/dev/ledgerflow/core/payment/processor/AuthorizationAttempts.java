@@ -1,0 +1,65 @@
+package dev.ledgerflow.core.payment.processor;
+
+import dev.ledgerflow.core.payment.domain.FailureCode;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * Asks the acquirer until it answers for good: each attempt bounded by a timeout, transient errors
+ * and timeouts retried with exponential backoff and jitter, then given up as {@code timeout} or
+ * {@code processing_error}. Safe to retry because the acquirer is idempotent by payment id.
+ */
+final class AuthorizationAttempts {
+
+    private static final Logger log = LoggerFactory.getLogger(AuthorizationAttempts.class);
+
+    private final Acquirer acquirer;
+    private final ProcessorSettings settings;
+
+    AuthorizationAttempts(Acquirer acquirer, ProcessorSettings settings) {
+        this.acquirer = acquirer;
+        this.settings = settings;
+    }
+
+    /** The final outcome of an authorization. */
+    sealed interface Outcome {
+        record Authorized() implements Outcome {}
+
+        record Failed(FailureCode failureCode) implements Outcome {}
+    }
+
+    /** The acquirer's final answer, or the failure the processor gives up with; never errors. */
+    Mono<Outcome> authorize(AuthorizationRequest request) {
+        return Mono.defer(() -> acquirer.authorize(request))
+                .timeout(settings.attemptTimeout())
+                .flatMap(response -> switch (response) {
+                    case AcquirerResponse.Approved approved -> Mono.<Outcome>just(new Outcome.Authorized());
+                    case AcquirerResponse.Declined declined -> Mono.<Outcome>just(new Outcome.Failed(declined.failureCode()));
+                    case AcquirerResponse.TransientError error -> Mono.<Outcome>error(new TransientAcquirerException(error));
+                })
+                .retryWhen(Retry.backoff(settings.attemptsMax() - 1L, settings.retryDelayFirst())
+                        .maxBackoff(settings.retryDelayMax())
+                        .jitter(settings.retryJitter())
+                        .doBeforeRetry(signal -> log.debug("Authorization of {} failed (attempt {}), retrying: {}",
+                                request.paymentId(), signal.totalRetries() + 1, signal.failure().toString()))
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .onErrorResume(error -> {
+                    // Anything else (a broken connection to a real acquirer) is a processing error too:
+                    // failing the payment beats stalling the feed behind it.
+                    FailureCode code = error instanceof TimeoutException ? FailureCode.TIMEOUT : FailureCode.PROCESSING_ERROR;
+                    log.info("Authorization of {} gave up after {} attempts: {} ({})", request.paymentId(),
+                            settings.attemptsMax(), code, error.toString());
+                    return Mono.just(new Outcome.Failed(code));
+                });
+    }
+
+    /** The acquirer answered {@link AcquirerResponse.TransientError}: worth another attempt. */
+    static final class TransientAcquirerException extends RuntimeException {
+        TransientAcquirerException(AcquirerResponse.TransientError error) {
+            super("acquirer transient error: " + error.reason(), null, false, false);
+        }
+    }
+}

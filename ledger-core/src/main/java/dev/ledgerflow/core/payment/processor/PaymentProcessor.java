@@ -1,0 +1,155 @@
+package dev.ledgerflow.core.payment.processor;
+
+import dev.ledgerflow.core.codec.EventMetadata;
+import dev.ledgerflow.core.codec.LedgerJson;
+import dev.ledgerflow.core.command.CommandExecutor;
+import dev.ledgerflow.core.command.CommandRequest;
+import dev.ledgerflow.core.command.CommandResult;
+import dev.ledgerflow.core.eventstore.EventStore;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import dev.ledgerflow.core.eventstore.StreamId;
+import dev.ledgerflow.core.feed.CheckpointStore;
+import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.core.feed.FeedHandler;
+import dev.ledgerflow.core.payment.PaymentAggregate;
+import dev.ledgerflow.core.payment.domain.PaymentCommand;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.AuthorizePayment;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.CompleteRefund;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.FailPayment;
+import dev.ledgerflow.core.payment.domain.PaymentEvent;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCreated;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.RefundCreated;
+import dev.ledgerflow.core.payment.domain.PaymentRejection;
+import dev.ledgerflow.core.payment.domain.PaymentSource;
+import dev.ledgerflow.core.payment.domain.PaymentState;
+import dev.ledgerflow.core.payment.domain.PaymentStatus;
+import dev.ledgerflow.core.payment.processor.AuthorizationRequest.Instrument;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * Takes payments and refunds out of {@code processing}: a feed handler that asks the acquirer about
+ * each {@code payment.created} (a wallet payment needs no acquirer) and completes each {@code
+ * refund.created}, appending the outcome to the payment's stream.
+ *
+ * <p>Duplicates are harmless, so the feed's at-least-once delivery is enough: a payment that is no
+ * longer processing is skipped without asking the acquirer; the acquirer answers a repeated payment id
+ * with its first answer and no second charge; and an outcome the stream already holds is "already
+ * done". An outcome for a payment that moved on meanwhile (approved after a cancel) is rejected as
+ * {@code invalid_state} and dropped.
+ */
+public final class PaymentProcessor implements FeedHandler {
+
+    /** The name the processor's checkpoint is saved under. */
+    public static final String CONSUMER_NAME = "payment-processor";
+
+    private static final Logger log = LoggerFactory.getLogger(PaymentProcessor.class);
+    private static final PaymentAggregate PAYMENTS = PaymentAggregate.INSTANCE;
+    /** Room for loading and appending on top of the acquirer's worst case before the feed gives up on a handler. */
+    private static final Duration COMMAND_DURATION_MAX = Duration.ofSeconds(30);
+
+    private final CommandExecutor commands;
+    private final AuthorizationAttempts authorizations;
+    private final ProcessorSettings settings;
+    private final InstantSource clock;
+
+    public PaymentProcessor(
+            CommandExecutor commands, Acquirer acquirer, ProcessorSettings settings, InstantSource clock) {
+        this.commands = Objects.requireNonNull(commands, "commands");
+        this.authorizations = new AuthorizationAttempts(Objects.requireNonNull(acquirer, "acquirer"), settings);
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * A consumer of the feed that runs this processor under {@link #CONSUMER_NAME}, as concurrent as
+     * the settings say and patient enough for the acquirer's worst case. Call {@link FeedConsumer#start()}.
+     */
+    public FeedConsumer consumer(EventStore store, CheckpointStore checkpoints) {
+        FeedConsumer.Settings feed = FeedConsumer.Settings.defaults()
+                .withConcurrency(settings.concurrency())
+                .withHandlerTimeout(settings.authorizationDurationMax().plus(COMMAND_DURATION_MAX));
+        return new FeedConsumer(CONSUMER_NAME, store, checkpoints, this, feed);
+    }
+
+    @Override
+    public Mono<Void> handle(RecordedEvent recorded) {
+        return switch (recorded.type()) {
+            case PaymentCreated.TYPE -> Mono.defer(() -> process((PaymentCreated) decode(recorded), recorded));
+            case RefundCreated.TYPE -> Mono.defer(() -> complete((RefundCreated) decode(recorded), recorded));
+            default -> Mono.empty();
+        };
+    }
+
+    private Mono<Void> process(PaymentCreated created, RecordedEvent recorded) {
+        StreamId stream = recorded.streamId();
+        EventMetadata metadata = EventMetadata.of(created.merchantId()).causedBy(recorded.eventId().toString());
+        return commands.load(PAYMENTS, stream).flatMap(loaded -> {
+            // Handed over again after a restart, or canceled meanwhile: don't ask the acquirer again.
+            if (!(loaded.state() instanceof PaymentState.Payment payment) || payment.status() != PaymentStatus.PROCESSING) {
+                return Mono.empty();
+            }
+            return switch (created.source()) {
+                case PaymentSource.Wallet wallet ->
+                        execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()), metadata);
+                case PaymentSource.Card card -> authorize(created, new Instrument.CardToken(card.acquirerToken()), stream, metadata);
+                case PaymentSource.Upi upi -> authorize(created, new Instrument.UpiHandle(upi.vpa()), stream, metadata);
+            };
+        });
+    }
+
+    private Mono<Void> authorize(PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata) {
+        AuthorizationRequest request = new AuthorizationRequest(created.paymentId(), created.amount(), instrument);
+        return authorizations.authorize(request).flatMap(outcome -> execute(stream, switch (outcome) {
+            case AuthorizationAttempts.Outcome.Authorized authorized ->
+                    new AuthorizePayment(created.paymentId(), clock.instant());
+            case AuthorizationAttempts.Outcome.Failed failed ->
+                    new FailPayment(created.paymentId(), failed.failureCode(), clock.instant());
+        }, metadata));
+    }
+
+    /** Refunds to cards, UPI and wallets all succeed in this simulation; a real acquirer call would go here. */
+    private Mono<Void> complete(RefundCreated created, RecordedEvent recorded) {
+        EventMetadata cause = LedgerJson.mapper().readValue(recorded.metadataJson(), EventMetadata.class);
+        EventMetadata metadata = EventMetadata.of(cause.merchant()).causedBy(recorded.eventId().toString());
+        return execute(recorded.streamId(),
+                new CompleteRefund(created.paymentId(), created.refundId(), clock.instant()), metadata);
+    }
+
+    private Mono<Void> execute(StreamId stream, PaymentCommand command, EventMetadata metadata) {
+        return commands.execute(CommandRequest.of(PAYMENTS, stream, command, metadata))
+                .doOnNext(result -> report(command, result))
+                .then();
+    }
+
+    private static void report(PaymentCommand command, CommandResult<PaymentState, PaymentEvent, PaymentRejection> result) {
+        String what = command.getClass().getSimpleName();
+        switch (result) {
+            case CommandResult.Done<PaymentState, PaymentEvent, PaymentRejection> done ->
+                    log.debug("{} {}: appended up to position {}", what, command.paymentId(), done.lastPosition());
+            case CommandResult.AlreadyDone<PaymentState, PaymentEvent, PaymentRejection> alreadyDone ->
+                    log.debug("{} {}: already done", what, command.paymentId());
+            case CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected
+                    when rejected.rejection() == PaymentRejection.INVALID_STATE ->
+                    // e.g. approved after a cancel; a real acquirer would be asked to void the authorization.
+                    log.info("{} {}: the payment moved on meanwhile, outcome dropped", what, command.paymentId());
+            case CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected ->
+                    log.warn("{} {}: rejected ({}), outcome dropped", what, command.paymentId(), rejected.rejection());
+            case CommandResult.StoreRejected<PaymentState, PaymentEvent, PaymentRejection> rejected ->
+                    log.warn("{} {}: rejected by the store ({}), outcome dropped", what, command.paymentId(),
+                            rejected.rejection());
+            case CommandResult.Replayed<PaymentState, PaymentEvent, PaymentRejection> replayed ->
+                    log.debug("{} {}: replayed", what, command.paymentId());
+            case CommandResult.NotFound<PaymentState, PaymentEvent, PaymentRejection> notFound ->
+                    log.warn("{} {}: no such payment, outcome dropped", what, command.paymentId());
+        }
+    }
+
+    private static PaymentEvent decode(RecordedEvent recorded) {
+        return PAYMENTS.codec().decode(recorded);
+    }
+}

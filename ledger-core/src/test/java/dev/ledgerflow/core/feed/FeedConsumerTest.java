@@ -1,0 +1,197 @@
+package dev.ledgerflow.core.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ledgerflow.core.eventstore.AppendResult;
+import dev.ledgerflow.core.eventstore.ExpectedVersion;
+import dev.ledgerflow.core.eventstore.LogPosition;
+import dev.ledgerflow.core.eventstore.NewEvent;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import dev.ledgerflow.core.eventstore.StreamId;
+import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
+import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
+import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
+import dev.ledgerflow.testing.TestPostgres;
+import io.r2dbc.pool.ConnectionPool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/** The checkpointed feed consumer on a real PostgreSQL: at least once, and never past an unfinished event. */
+class FeedConsumerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String NAME = "test-consumer";
+    private static final FeedConsumer.Settings SETTINGS = new FeedConsumer.Settings(
+            8, 4, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofMillis(100));
+
+    private ConnectionPool pool;
+    private PostgresEventStore store;
+    private CheckpointStore checkpoints;
+    private final List<FeedConsumer> consumers = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        PostgresSettings settings = TestPostgres.freshDatabase();
+        pool = PostgresConnections.pooled(settings, "feed-consumer-test", 10);
+        store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "feed-consumer-listen"),
+                PostgresEventStore.Settings.defaults());
+        checkpoints = new CheckpointStore(pool);
+    }
+
+    @AfterEach
+    void tearDown() {
+        consumers.forEach(c -> c.stop().block(WAIT));
+        store.close();
+        pool.dispose();
+    }
+
+    @Test
+    void a_restarted_consumer_resumes_after_its_checkpoint_and_never_hands_over_a_checkpointed_event_again() {
+        append(0, 10);
+        Recorder first = new Recorder(event -> Mono.empty());
+        FeedConsumer consumer = start(first);
+        await().atMost(WAIT).until(() -> first.numbers().size() == 10);
+        consumer.stop().block(WAIT);
+        LogPosition last = first.events.getLast().logPosition();
+        assertThat(checkpoints.load(NAME).block(WAIT)).isEqualTo(last);
+
+        append(10, 5);
+        Recorder second = new Recorder(event -> Mono.empty());
+        FeedConsumer restarted = start(second);
+
+        await().atMost(WAIT).until(() -> second.numbers().size() == 5);
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> second.numbers().size() == 5);
+        assertThat(second.numbers()).containsExactly(10, 11, 12, 13, 14);
+        assertThat(restarted.status().eventsFinished()).isEqualTo(5);
+    }
+
+    @Test
+    void the_checkpoint_is_saved_without_a_stop_once_the_interval_has_passed_after_the_last_event() {
+        append(0, 6); // one batch of 4 and a rest of 2 that only the interval saves
+        Recorder recorder = new Recorder(event -> Mono.empty());
+        FeedConsumer consumer = start(recorder);
+
+        await().atMost(WAIT).until(() -> recorder.numbers().size() == 6);
+        LogPosition last = recorder.events.getLast().logPosition();
+        await().atMost(WAIT).until(() -> last.equals(checkpoints.load(NAME).block(WAIT)));
+        assertThat(consumer.status().savedCheckpoint()).isEqualTo(last);
+        assertThat(consumer.checkpoint()).isEqualTo(last);
+    }
+
+    @Test
+    void a_failing_handler_never_lets_the_checkpoint_pass_its_event_and_gets_the_event_again_after_a_restart() {
+        append(0, 10);
+        AtomicBoolean broken = new AtomicBoolean(true);
+        AtomicInteger attemptsOnFifth = new AtomicInteger();
+        Map<Integer, LogPosition> positions = new ConcurrentHashMap<>();
+        Recorder recorder = new Recorder(event -> {
+            positions.put(number(event), event.logPosition());
+            if (number(event) == 5 && broken.get()) {
+                attemptsOnFifth.incrementAndGet();
+                return Mono.error(new IllegalStateException("handler broken"));
+            }
+            return Mono.empty();
+        });
+        FeedConsumer consumer = start(recorder);
+
+        await().atMost(WAIT).until(() -> attemptsOnFifth.get() >= 3);
+        LogPosition fifth = positions.get(5);
+        assertThat(consumer.checkpoint()).isLessThan(fifth);
+        assertThat(checkpoints.load(NAME).block(WAIT)).isLessThan(fifth);
+        assertThat(consumer.status().restarts()).isGreaterThanOrEqualTo(2);
+        assertThat(consumer.status().lastError()).contains("handler broken");
+
+        broken.set(false);
+        await().atMost(WAIT).until(() -> positions.get(9).equals(checkpoints.load(NAME).block(WAIT)));
+        assertThat(recorder.numbers()).contains(5);
+        assertThat(consumer.status().running()).isTrue();
+    }
+
+    @Test
+    void events_finish_out_of_order_but_the_checkpoint_waits_for_a_slow_earlier_one() {
+        append(0, 6);
+        Sinks.Empty<Void> release = Sinks.empty();
+        Recorder recorder = new Recorder(event -> number(event) == 0 ? release.asMono() : Mono.empty());
+        FeedConsumer consumer = start(recorder);
+
+        await().atMost(WAIT).until(() -> recorder.numbers().containsAll(List.of(1, 2, 3, 4, 5)));
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> consumer.checkpoint().equals(LogPosition.START));
+        assertThat(checkpoints.load(NAME).block(WAIT)).isEqualTo(LogPosition.START);
+
+        release.tryEmitEmpty();
+        LogPosition last = store.readLog(LogPosition.START, 100).last().block(WAIT).logPosition();
+        await().atMost(WAIT).until(() -> last.equals(checkpoints.load(NAME).block(WAIT)));
+    }
+
+    @Test
+    void a_handler_that_never_finishes_times_out_and_is_handed_the_event_again() {
+        append(0, 2);
+        AtomicInteger attemptsOnFirst = new AtomicInteger();
+        Recorder recorder = new Recorder(event ->
+                number(event) == 0 && attemptsOnFirst.incrementAndGet() == 1 ? Mono.never() : Mono.empty());
+        FeedConsumer.Settings impatient = SETTINGS.withHandlerTimeout(Duration.ofMillis(200));
+        FeedConsumer consumer = track(new FeedConsumer(NAME, store, checkpoints, recorder, impatient).start());
+
+        LogPosition last = store.readLog(LogPosition.START, 100).last().block(WAIT).logPosition();
+        await().atMost(WAIT).until(() -> last.equals(checkpoints.load(NAME).block(WAIT)));
+        assertThat(attemptsOnFirst.get()).isEqualTo(2);
+        assertThat(consumer.status().lastError()).contains("TimeoutException");
+    }
+
+    /** A handler that records every event it is handed, then does what it is told. */
+    private static final class Recorder implements FeedHandler {
+        final List<RecordedEvent> events = new CopyOnWriteArrayList<>();
+        private final Function<RecordedEvent, Mono<Void>> behaviour;
+
+        Recorder(Function<RecordedEvent, Mono<Void>> behaviour) {
+            this.behaviour = behaviour;
+        }
+
+        @Override
+        public Mono<Void> handle(RecordedEvent event) {
+            events.add(event);
+            return behaviour.apply(event);
+        }
+
+        List<Integer> numbers() {
+            return events.stream().map(FeedConsumerTest::number).toList();
+        }
+    }
+
+    private FeedConsumer start(FeedHandler handler) {
+        return track(new FeedConsumer(NAME, store, checkpoints, handler, SETTINGS).start());
+    }
+
+    private FeedConsumer track(FeedConsumer consumer) {
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    /** Appends events numbered {@code from, from + 1, …}, one stream and one transaction each, in order. */
+    private void append(int from, int count) {
+        Flux.range(from, count)
+                .concatMap(n -> store.append(StreamId.of("test-" + UUID.randomUUID()), ExpectedVersion.noStream(),
+                        List.of(new NewEvent(UUID.randomUUID(), "test.happened", "{\"n\": " + n + "}", "{}"))))
+                .doOnNext(result -> assertThat(result).isInstanceOf(AppendResult.Appended.class))
+                .blockLast(WAIT);
+    }
+
+    private static int number(RecordedEvent event) {
+        return Integer.parseInt(event.payloadJson().replaceAll("\\D", ""));
+    }
+}

@@ -1,0 +1,168 @@
+package dev.ledgerflow.core.payment.processor;
+
+import static dev.ledgerflow.core.payment.processor.PaymentLedger.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ledgerflow.core.codec.EventMetadata;
+import dev.ledgerflow.core.codec.LedgerJson;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.core.ids.Ids;
+import dev.ledgerflow.core.payment.domain.CaptureMethod;
+import dev.ledgerflow.core.payment.domain.FailureCode;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.CancelPayment;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.CreateRefund;
+import dev.ledgerflow.core.payment.domain.PaymentState;
+import dev.ledgerflow.core.payment.domain.PaymentStatus;
+import dev.ledgerflow.core.payment.domain.RefundStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The payment processor on the feed of a real PostgreSQL: every test card and UPI handle ends in its
+ * documented status. Latency, timeout and waits are short (5 ms, 150 ms per attempt, 10–40 ms).
+ */
+class PaymentProcessorTest {
+
+    private static final ProcessorSettings SETTINGS = new ProcessorSettings(
+            Duration.ofMillis(5), Duration.ofMillis(150), 4, Duration.ofMillis(10), Duration.ofMillis(40), 0.5, 256);
+
+    private static PaymentLedger ledger;
+    private static SimulatedAcquirer acquirer;
+    private static FeedConsumer consumer;
+
+    @BeforeAll
+    static void startProcessor() {
+        ledger = new PaymentLedger();
+        acquirer = new SimulatedAcquirer(SETTINGS.acquirerLatency());
+        PaymentProcessor processor = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC());
+        consumer = processor.consumer(ledger.store, ledger.checkpoints).start();
+    }
+
+    @AfterAll
+    static void stopProcessor() {
+        consumer.stop().block(WAIT);
+        ledger.close();
+    }
+
+    @ParameterizedTest(name = "{0}, {1} capture: {2} {3}")
+    @CsvSource({
+        "4242424242424242, AUTOMATIC, SUCCEEDED,",
+        "4242424242424242, MANUAL,    REQUIRES_CAPTURE,",
+        "4000000000000002, AUTOMATIC, FAILED, CARD_DECLINED",
+        "4000000000009995, AUTOMATIC, FAILED, INSUFFICIENT_FUNDS",
+        "4000000000009995, MANUAL,    FAILED, INSUFFICIENT_FUNDS",
+        "4000000000000119, AUTOMATIC, SUCCEEDED,",
+        "4000000000000259, AUTOMATIC, FAILED, TIMEOUT",
+        "5555555555554444, AUTOMATIC, SUCCEEDED,",
+    })
+    void each_test_card_ends_in_its_documented_status(
+            String number, CaptureMethod captureMethod, PaymentStatus status, FailureCode failureCode) {
+        String payment = ledger.cardPayment(acquirer, number, captureMethod);
+
+        PaymentState.Payment done = awaitDecided(payment);
+        assertThat(done.status()).isEqualTo(status);
+        assertThat(done.failureCode()).isEqualTo(failureCode);
+        assertThat(ledger.events(payment)).hasSize(2); // created, then exactly one outcome
+    }
+
+    @ParameterizedTest(name = "{0}: {1} {2}")
+    @CsvSource({
+        "success@upi,    SUCCEEDED,",
+        "failure@upi,    FAILED, CARD_DECLINED",
+        "someone@okbank, SUCCEEDED,",
+    })
+    void each_upi_handle_ends_in_its_documented_status(String vpa, PaymentStatus status, FailureCode failureCode) {
+        String payment = ledger.upiPayment(vpa);
+
+        PaymentState.Payment done = awaitDecided(payment);
+        assertThat(done.status()).isEqualTo(status);
+        assertThat(done.failureCode()).isEqualTo(failureCode);
+    }
+
+    @Test
+    void the_transient_card_succeeds_on_the_third_attempt_with_one_charge() {
+        long callsBefore = acquirer.authorizeCalls();
+        long chargesBefore = acquirer.distinctCharges();
+
+        String payment = ledger.cardPayment(acquirer, "4000000000000119", CaptureMethod.AUTOMATIC);
+
+        assertThat(awaitDecided(payment).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(acquirer.authorizeCalls() - callsBefore).isEqualTo(3);
+        assertThat(acquirer.distinctCharges() - chargesBefore).isEqualTo(1);
+        assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.succeeded");
+    }
+
+    @Test
+    void the_unanswering_card_fails_with_timeout_after_every_attempt_timed_out() {
+        long callsBefore = acquirer.authorizeCalls();
+
+        String payment = ledger.cardPayment(acquirer, "4000000000000259", CaptureMethod.AUTOMATIC);
+
+        assertThat(awaitDecided(payment).failureCode()).isEqualTo(FailureCode.TIMEOUT);
+        assertThat(acquirer.authorizeCalls() - callsBefore).isEqualTo(SETTINGS.attemptsMax());
+        assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.failed");
+    }
+
+    @Test
+    void a_wallet_payment_is_authorized_without_asking_the_acquirer() {
+        long callsBefore = acquirer.authorizeCalls();
+
+        String automatic = ledger.walletPayment(2_500, CaptureMethod.AUTOMATIC);
+        String manual = ledger.walletPayment(2_500, CaptureMethod.MANUAL);
+
+        assertThat(awaitDecided(automatic).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+        assertThat(awaitDecided(automatic).amountCapturedMinor()).isEqualTo(2_500);
+        assertThat(awaitDecided(manual).status()).isEqualTo(PaymentStatus.REQUIRES_CAPTURE);
+        assertThat(acquirer.authorizeCalls()).isEqualTo(callsBefore);
+    }
+
+    @Test
+    void an_outcome_is_caused_by_the_created_event_and_belongs_to_the_payments_merchant() {
+        String payment = ledger.cardPayment(acquirer, "4242424242424242", CaptureMethod.AUTOMATIC);
+        awaitDecided(payment);
+
+        List<RecordedEvent> events = ledger.events(payment);
+        EventMetadata outcome = LedgerJson.mapper().readValue(events.get(1).metadataJson(), EventMetadata.class);
+        assertThat(outcome.merchant()).isEqualTo(ledger.merchant);
+        assertThat(outcome.causationId()).isEqualTo(events.get(0).eventId().toString());
+    }
+
+    @Test
+    void a_requested_refund_is_completed() {
+        String payment = ledger.cardPayment(acquirer, "4242424242424242", CaptureMethod.AUTOMATIC);
+        assertThat(awaitDecided(payment).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+        String refund = Ids.newId("re", Instant.now());
+
+        ledger.execute(new CreateRefund(payment, refund, OptionalLong.of(400), "damaged", Instant.now()));
+
+        await().atMost(WAIT).until(() -> ledger.payment(payment).refund(refund).orElseThrow().status() == RefundStatus.SUCCEEDED);
+        assertThat(ledger.payment(payment).amountRefundedMinor()).isEqualTo(400);
+        assertThat(ledger.eventTypes(payment)).endsWith("refund.created", "refund.succeeded");
+    }
+
+    @Test
+    void a_payment_canceled_while_the_acquirer_is_asked_stays_canceled_and_the_processor_moves_on() {
+        String payment = ledger.cardPayment(acquirer, "4000000000000259", CaptureMethod.MANUAL);
+        ledger.execute(new CancelPayment(payment, Instant.now()));
+        String next = ledger.cardPayment(acquirer, "4242424242424242", CaptureMethod.AUTOMATIC);
+
+        assertThat(awaitDecided(next).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+        await().atMost(WAIT).until(() -> consumer.checkpoint().position() >= ledger.events(next).getFirst().position());
+        assertThat(ledger.payment(payment).status()).isEqualTo(PaymentStatus.CANCELED);
+        assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.canceled");
+    }
+
+    private static PaymentState.Payment awaitDecided(String paymentId) {
+        return await().atMost(WAIT).until(() -> ledger.payment(paymentId), p -> p.status() != PaymentStatus.PROCESSING);
+    }
+}
