@@ -1,0 +1,151 @@
+package dev.ledgerflow.projections.webhook;
+
+import dev.ledgerflow.core.ids.Ids;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Readable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The merchants' webhook endpoints ({@code webhook_endpoints}); every read and change is scoped to one merchant. */
+public final class WebhookEndpoints {
+
+    private static final String COLUMNS = "id, merchant_id, url, description, event_types, status, disabled_reason, secret,"
+            + " previous_secret, previous_secret_expires_at, created_at, updated_at";
+
+    private final Sql sql;
+
+    public WebhookEndpoints(ConnectionFactory connections) {
+        this.sql = new Sql(connections);
+    }
+
+    /**
+     * One endpoint.
+     *
+     * @param events public event types, or {@code ["*"]}
+     * @param status {@code enabled} or {@code disabled}
+     * @param disabledReason why it was disabled (by the merchant, or by a 410 answer); null when enabled
+     */
+    public record Endpoint(
+            String id,
+            String merchantId,
+            String url,
+            String description,
+            List<String> events,
+            String status,
+            String disabledReason,
+            String secret,
+            String previousSecret,
+            Instant previousSecretExpiresAt,
+            Instant createdAt,
+            Instant updatedAt) {
+
+        public boolean enabled() {
+            return ENABLED.equals(status);
+        }
+
+        /** The secrets that sign a message sent at {@code now}: the current one, and the previous until it expires. */
+        public List<String> signingSecrets(Instant now) {
+            if (previousSecret != null && previousSecretExpiresAt != null && now.isBefore(previousSecretExpiresAt)) {
+                return List.of(secret, previousSecret);
+            }
+            return List.of(secret);
+        }
+    }
+
+    public static final String ENABLED = "enabled";
+    public static final String DISABLED = "disabled";
+
+    /** What a PATCH changes; null fields stay as they are. */
+    public record Changes(String url, List<String> events, String description, String status) {}
+
+    public Mono<Endpoint> create(String merchantId, String url, List<String> events, String description, Instant now) {
+        return sql.query("insert into webhook_endpoints (id, merchant_id, url, description, event_types, status, secret)"
+                                + " values ($1, $2, $3, $4, $5, 'enabled', $6) returning " + COLUMNS,
+                        WebhookEndpoints::endpoint,
+                        Ids.newId("we", now), merchantId, url, orNull(description), events.toArray(String[]::new),
+                        WebhookSecrets.newSecret())
+                .single();
+    }
+
+    public Mono<Endpoint> find(String merchantId, String id) {
+        return sql.query("select " + COLUMNS + " from webhook_endpoints where id = $1 and merchant_id = $2 and deleted_at is null",
+                        WebhookEndpoints::endpoint, id, merchantId)
+                .next();
+    }
+
+    /** A page of the merchant's endpoints, newest first (ids sort by creation time). */
+    public Flux<Endpoint> list(String merchantId, int limit, String startingAfter) {
+        if (startingAfter == null) {
+            return sql.query("select " + COLUMNS + " from webhook_endpoints where merchant_id = $1 and deleted_at is null"
+                    + " order by id desc limit $2", WebhookEndpoints::endpoint, merchantId, limit);
+        }
+        return sql.query("select " + COLUMNS + " from webhook_endpoints where merchant_id = $1 and deleted_at is null"
+                + " and id < $2 order by id desc limit $3", WebhookEndpoints::endpoint, merchantId, startingAfter, limit);
+    }
+
+    /** Applies a PATCH; empty when there is no such endpoint. Enabling clears the reason it was disabled for. */
+    public Mono<Endpoint> update(String merchantId, String id, Changes changes) {
+        return sql.query("update webhook_endpoints set"
+                                + " url = coalesce($3, url),"
+                                + " event_types = coalesce($4, event_types),"
+                                + " description = coalesce($5, description),"
+                                + " status = coalesce($6, status),"
+                                + " disabled_reason = case when $6 = 'enabled' then null"
+                                + "   when $6 = 'disabled' and status = 'enabled' then 'disabled by the merchant'"
+                                + "   else disabled_reason end,"
+                                + " updated_at = now()"
+                                + " where id = $1 and merchant_id = $2 and deleted_at is null returning " + COLUMNS,
+                        WebhookEndpoints::endpoint,
+                        id, merchantId, orNull(changes.url()),
+                        changes.events() == null ? new Sql.Null(String[].class) : changes.events().toArray(String[]::new),
+                        orNull(changes.description()), orNull(changes.status()))
+                .next();
+    }
+
+    /** A new secret; the current one becomes the previous one and keeps signing for {@code overlap}. */
+    public Mono<Endpoint> rotateSecret(String merchantId, String id, Duration overlap) {
+        return sql.query("update webhook_endpoints set previous_secret = secret,"
+                                + " previous_secret_expires_at = now() + $3::float8 * interval '1 millisecond',"
+                                + " secret = $4, updated_at = now()"
+                                + " where id = $1 and merchant_id = $2 and deleted_at is null returning " + COLUMNS,
+                        WebhookEndpoints::endpoint, id, merchantId, overlap.toMillis(), WebhookSecrets.newSecret())
+                .next();
+    }
+
+    /**
+     * Deletes an endpoint: it disappears from the API and receives nothing more. The row stays (soft
+     * delete) because its deliveries and their attempt log keep pointing at it.
+     */
+    public Mono<Boolean> delete(String merchantId, String id) {
+        return sql.update("update webhook_endpoints set deleted_at = now(), status = 'disabled',"
+                        + " disabled_reason = 'deleted', updated_at = now()"
+                        + " where id = $1 and merchant_id = $2 and deleted_at is null", id, merchantId)
+                .map(rows -> rows > 0);
+    }
+
+    static Endpoint endpoint(Readable row) {
+        String[] events = row.get("event_types", String[].class);
+        return new Endpoint(
+                row.get("id", String.class),
+                row.get("merchant_id", String.class),
+                row.get("url", String.class),
+                row.get("description", String.class),
+                events == null ? List.of() : new ArrayList<>(Arrays.asList(events)),
+                row.get("status", String.class),
+                row.get("disabled_reason", String.class),
+                row.get("secret", String.class),
+                row.get("previous_secret", String.class),
+                Sql.instant(row, "previous_secret_expires_at"),
+                Sql.instant(row, "created_at"),
+                Sql.instant(row, "updated_at"));
+    }
+
+    private static Object orNull(String value) {
+        return value == null ? new Sql.Null(String.class) : value;
+    }
+}
