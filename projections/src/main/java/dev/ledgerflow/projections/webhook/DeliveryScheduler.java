@@ -85,8 +85,14 @@ public final class DeliveryScheduler implements Disposable {
                 .buffer(BATCH)
                 .concatMap(ids -> queue.add(ids).thenReturn(ids.size()))
                 .reduce(0, Integer::sum)
-                .doOnNext(count -> log.warn("Webhook stream {} was missing: recreated its group and refilled {} due deliveries"
-                        + " from PostgreSQL", queue.key(), count))
+                .doOnNext(count -> {
+                    if (count > 0) {
+                        log.warn("Webhook stream {} was missing: recreated its group and refilled {} due deliveries"
+                                + " from PostgreSQL", queue.key(), count);
+                    } else {
+                        log.info("Webhook stream {}: consumer group {} created", queue.key(), WebhookSettings.GROUP);
+                    }
+                })
                 .then();
     }
 
