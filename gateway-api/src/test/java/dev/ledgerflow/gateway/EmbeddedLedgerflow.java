@@ -31,6 +31,11 @@ public final class EmbeddedLedgerflow {
             System.setProperty("ledger.redis-url", redis.url());
             System.out.println("Embedded Redis on port " + redis.port() + ", data in " + data.resolve("redis"));
         }
+        // A local run delivers webhooks to receivers on this machine; production refuses private destinations.
+        if (System.getProperty("ledger.webhooks.allow-private-destinations") == null
+                && isUnset("LEDGER_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS")) {
+            System.setProperty("ledger.webhooks.allow-private-destinations", "true");
+        }
         LedgerflowApplication.main(args);
     }
 

@@ -1,0 +1,100 @@
+package dev.ledgerflow.gateway.config;
+
+import dev.ledgerflow.core.eventstore.EventStore;
+import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
+import dev.ledgerflow.core.feed.CheckpointStore;
+import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.projections.redis.SharedRedisConnection;
+import dev.ledgerflow.projections.webhook.DeliveryScheduler;
+import dev.ledgerflow.projections.webhook.DeliveryWorker;
+import dev.ledgerflow.projections.webhook.DestinationGuard;
+import dev.ledgerflow.projections.webhook.WebhookDeliveries;
+import dev.ledgerflow.projections.webhook.WebhookDispatcher;
+import dev.ledgerflow.projections.webhook.WebhookEndpoints;
+import dev.ledgerflow.projections.webhook.WebhookMetrics;
+import dev.ledgerflow.projections.webhook.WebhookQueue;
+import dev.ledgerflow.projections.webhook.WebhookSender;
+import dev.ledgerflow.projections.webhook.WebhookSettings;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.pool.ConnectionPool;
+import java.time.Clock;
+import java.time.Duration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Webhook delivery: endpoints and deliveries in PostgreSQL, the dispatcher on the feed, the Redis
+ * stream with its worker and scheduler. With {@code ledger.webhooks.enabled=false} the API still
+ * manages endpoints and deliveries, but this instance delivers nothing (another one does).
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(WebhookProperties.class)
+class WebhookConfiguration {
+
+    @Bean
+    WebhookSettings webhookSettings(WebhookProperties properties, PostgresSettings postgres) {
+        String streamKey = properties.streamKey() == null || properties.streamKey().isBlank()
+                ? WebhookSettings.defaultStreamKey(postgres.database())
+                : properties.streamKey();
+        return new WebhookSettings(properties.retrySchedule(), properties.retryJitter(), properties.retryAfterMax(),
+                properties.requestTimeout(), properties.visibilityTimeout(), properties.requeueAfter(),
+                properties.secretOverlap(), properties.concurrency(), properties.pollInterval(), Duration.ofSeconds(2),
+                properties.allowPrivateDestinations(), streamKey);
+    }
+
+    @Bean
+    DestinationGuard destinationGuard(WebhookSettings settings) {
+        return new DestinationGuard(settings.allowPrivateDestinations());
+    }
+
+    @Bean
+    WebhookEndpoints webhookEndpoints(ConnectionPool pool) {
+        return new WebhookEndpoints(pool);
+    }
+
+    @Bean
+    WebhookDeliveries webhookDeliveries(ConnectionPool pool) {
+        return new WebhookDeliveries(pool);
+    }
+
+    @Bean
+    WebhookQueue webhookQueue(SharedRedisConnection redis, WebhookSettings settings) {
+        return new WebhookQueue(redis, settings.streamKey());
+    }
+
+    @Bean
+    WebhookMetrics webhookMetrics(MeterRegistry registry) {
+        return new WebhookMetrics(registry);
+    }
+
+    @Bean(destroyMethod = "close")
+    WebhookSender webhookSender(WebhookSettings settings) {
+        return new WebhookSender(settings.requestTimeout());
+    }
+
+    @Bean(destroyMethod = "dispose")
+    DeliveryScheduler deliveryScheduler(WebhookDeliveries deliveries, WebhookQueue queue, WebhookSettings settings,
+            WebhookMetrics metrics, WebhookProperties properties) {
+        DeliveryScheduler scheduler = new DeliveryScheduler(deliveries, queue, settings, metrics);
+        return properties.enabled() ? scheduler.start() : scheduler;
+    }
+
+    @Bean(destroyMethod = "dispose")
+    DeliveryWorker deliveryWorker(RedisClient client, RedisURI uri, WebhookDeliveries deliveries, WebhookQueue queue,
+            DeliveryScheduler scheduler, WebhookSender sender, WebhookSettings settings, WebhookMetrics metrics,
+            WebhookProperties properties, Clock clock) {
+        DeliveryWorker worker = new DeliveryWorker(DeliveryWorker.consumerName(), client, uri, deliveries, queue, scheduler,
+                sender, settings, metrics, clock);
+        return properties.enabled() ? worker.start() : worker;
+    }
+
+    @Bean(destroyMethod = "dispose")
+    FeedConsumer webhookDispatcherConsumer(WebhookDeliveries deliveries, WebhookQueue queue, EventStore store,
+            CheckpointStore checkpoints, WebhookProperties properties) {
+        FeedConsumer consumer = new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
+        return properties.enabled() ? consumer.start() : consumer;
+    }
+}

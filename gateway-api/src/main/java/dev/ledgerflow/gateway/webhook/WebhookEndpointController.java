@@ -1,0 +1,133 @@
+package dev.ledgerflow.gateway.webhook;
+
+import dev.ledgerflow.gateway.auth.Caller;
+import dev.ledgerflow.gateway.web.ApiError;
+import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.webhook.WebhookRequests.CreateEndpointRequest;
+import dev.ledgerflow.gateway.webhook.WebhookRequests.ReplayRequest;
+import dev.ledgerflow.gateway.webhook.WebhookRequests.UpdateEndpointRequest;
+import dev.ledgerflow.gateway.webhook.WebhookViews.EndpointCreated;
+import dev.ledgerflow.gateway.webhook.WebhookViews.EndpointDeleted;
+import dev.ledgerflow.gateway.webhook.WebhookViews.EndpointList;
+import dev.ledgerflow.gateway.webhook.WebhookViews.EndpointView;
+import dev.ledgerflow.gateway.webhook.WebhookViews.ReplayStarted;
+import dev.ledgerflow.gateway.webhook.WebhookViews.SecretRotated;
+import dev.ledgerflow.projections.webhook.DeliveryScheduler;
+import dev.ledgerflow.projections.webhook.DestinationGuard;
+import dev.ledgerflow.projections.webhook.EventTypes;
+import dev.ledgerflow.projections.webhook.WebhookDeliveries;
+import dev.ledgerflow.projections.webhook.WebhookEndpoints;
+import dev.ledgerflow.projections.webhook.WebhookSettings;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code /v1/webhook-endpoints}: a merchant's endpoints, their secrets, and replays to one of them.
+ * Another merchant's endpoint answers 404.
+ */
+@RestController
+@Tag(name = "Webhooks")
+class WebhookEndpointController {
+
+    private final WebhookEndpoints endpoints;
+    private final WebhookDeliveries deliveries;
+    private final DeliveryScheduler scheduler;
+    private final DestinationGuard guard;
+    private final WebhookSettings settings;
+    private final Clock clock;
+
+    WebhookEndpointController(WebhookEndpoints endpoints, WebhookDeliveries deliveries, DeliveryScheduler scheduler,
+            DestinationGuard guard, WebhookSettings settings, Clock clock) {
+        this.endpoints = endpoints;
+        this.deliveries = deliveries;
+        this.scheduler = scheduler;
+        this.guard = guard;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @PostMapping(path = "/v1/webhook-endpoints", consumes = "application/json", produces = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    Mono<EndpointCreated> create(Caller.Merchant merchant, @RequestBody CreateEndpointRequest request) {
+        List<String> events = WebhookRequests.events(request.events());
+        String description = WebhookRequests.description(request.description());
+        return WebhookRequests.url(request.url(), guard)
+                .flatMap(url -> endpoints.create(merchant.merchantId(), url, events, description, clock.instant()))
+                .map(EndpointCreated::of);
+    }
+
+    @GetMapping(path = "/v1/webhook-endpoints", produces = "application/json")
+    Mono<EndpointList> list(Caller.Merchant merchant, @RequestParam(required = false) Integer limit,
+            @RequestParam(name = "starting_after", required = false) String startingAfter) {
+        int pageSize = WebhookRequests.limit(limit);
+        return endpoints.list(merchant.merchantId(), pageSize + 1, startingAfter)
+                .map(EndpointView::of)
+                .collectList()
+                .map(page -> new EndpointList(page.subList(0, Math.min(pageSize, page.size())), page.size() > pageSize));
+    }
+
+    @GetMapping(path = "/v1/webhook-endpoints/{id}", produces = "application/json")
+    Mono<EndpointView> get(Caller.Merchant merchant, @PathVariable String id) {
+        return own(merchant, id).map(EndpointView::of);
+    }
+
+    @PatchMapping(path = "/v1/webhook-endpoints/{id}", consumes = "application/json", produces = "application/json")
+    Mono<EndpointView> update(Caller.Merchant merchant, @PathVariable String id, @RequestBody UpdateEndpointRequest request) {
+        List<String> events = request.events() == null ? null : WebhookRequests.events(request.events());
+        String description = WebhookRequests.description(request.description());
+        String status = WebhookRequests.endpointStatus(request.status());
+        Mono<String> url = request.url() == null ? Mono.just("") : WebhookRequests.url(request.url(), guard);
+        return own(merchant, id)
+                .then(url)
+                .flatMap(checked -> endpoints.update(merchant.merchantId(), id, new WebhookEndpoints.Changes(
+                        checked.isEmpty() ? null : checked, events, description, status)))
+                .switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")))
+                .map(EndpointView::of);
+    }
+
+    @DeleteMapping(path = "/v1/webhook-endpoints/{id}", produces = "application/json")
+    Mono<EndpointDeleted> delete(Caller.Merchant merchant, @PathVariable String id) {
+        return endpoints.delete(merchant.merchantId(), id)
+                .filter(Boolean::booleanValue)
+                .switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")))
+                .map(deleted -> new EndpointDeleted(id, true));
+    }
+
+    @PostMapping(path = "/v1/webhook-endpoints/{id}/rotate-secret", produces = "application/json")
+    Mono<SecretRotated> rotateSecret(Caller.Merchant merchant, @PathVariable String id) {
+        return endpoints.rotateSecret(merchant.merchantId(), id, settings.secretOverlap())
+                .switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")))
+                .map(endpoint -> new SecretRotated(endpoint.id(), endpoint.secret(), endpoint.previousSecretExpiresAt()));
+    }
+
+    /** Sends the merchant's events after a position to this endpoint again, whether or not they were delivered. */
+    @PostMapping(path = "/v1/webhook-endpoints/{id}/replay", consumes = "application/json", produces = "application/json")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    Mono<ReplayStarted> replay(Caller.Merchant merchant, @PathVariable String id, @RequestBody ReplayRequest request) {
+        long after = WebhookRequests.afterPosition(request);
+        return own(merchant, id).flatMap(endpoint -> {
+            if (!endpoint.enabled()) {
+                return Mono.error(new ApiException(ApiError.INVALID_STATE, "The endpoint is disabled; enable it before a replay."));
+            }
+            return deliveries.replay(merchant.merchantId(), endpoint.id(), EventTypes.selected(endpoint.events()), after)
+                    .doOnNext(count -> scheduler.poke())
+                    .map(count -> new ReplayStarted(endpoint.id(), after, count));
+        });
+    }
+
+    private Mono<WebhookEndpoints.Endpoint> own(Caller.Merchant merchant, String id) {
+        return endpoints.find(merchant.merchantId(), id).switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")));
+    }
+}
