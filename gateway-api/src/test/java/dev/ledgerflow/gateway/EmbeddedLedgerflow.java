@@ -2,7 +2,16 @@ package dev.ledgerflow.gateway;
 
 import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
+import dev.ledgerflow.gateway.config.AdminKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The embedded default: Ledgerflow with a real PostgreSQL and Redis started by this JVM, their data
@@ -31,7 +40,35 @@ public final class EmbeddedLedgerflow {
             System.setProperty("ledger.redis-url", redis.url());
             System.out.println("Embedded Redis on port " + redis.port() + ", data in " + data.resolve("redis"));
         }
-        LedgerflowApplication.main(args);
+        ConfigurableApplicationContext context = LedgerflowApplication.start(args);
+        printDemoMerchantKey(context, data.resolve("demo-merchant-key"));
+    }
+
+    /**
+     * Creates a demo merchant on the first start and prints its API key on every start. The key is
+     * kept in .data/ (this is the development runner; the service itself stores keys only hashed).
+     */
+    private static void printDemoMerchantKey(ConfigurableApplicationContext context, Path keyFile) {
+        try {
+            if (!Files.exists(keyFile)) {
+                String port = context.getEnvironment().getProperty("local.server.port");
+                String admin = context.getBean(AdminKey.class).value();
+                Map<?, ?> created = WebClient.create("http://localhost:" + port).post().uri("/v1/merchants")
+                        .header("Authorization", "Bearer " + admin)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"name\":\"Demo merchant\"}")
+                        .retrieve()
+                        .bodyToMono(Map.class)
+                        .block(Duration.ofSeconds(10));
+                Files.writeString(keyFile, (String) created.get("api_key"));
+            }
+            System.out.println();
+            System.out.println("Ledgerflow is running on http://localhost:" + context.getEnvironment().getProperty("local.server.port"));
+            System.out.println("Demo merchant API key: " + Files.readString(keyFile).strip());
+            System.out.println();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static boolean isUnset(String variable) {
