@@ -40,7 +40,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             "select " + COLUMNS + " from events where stream_id = $1 order by stream_version";
     private static final String READ_LOG = "select " + COLUMNS + " from events"
             + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
-            + " order by txid, position limit $3";
+            + " order by events.txid, events.position limit $3"; // not the text alias: txid must sort as a number
     private static final String HELD_BACK =
             "select exists (select 1 from events where txid >= pg_snapshot_xmin(pg_current_snapshot())) as held";
     private static final String POSITION_OF =
