@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,7 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -67,7 +65,6 @@ public final class KafkaRelay implements AutoCloseable {
 
     private final RelaySettings settings;
     private final FeedConsumer consumer;
-    private final Function<Map<String, Object>, Producer<String, byte[]>> producers;
     private final Admin admin;
     private final CheckpointStore checkpoints;
     private final RelayLag lag;
@@ -86,20 +83,9 @@ public final class KafkaRelay implements AutoCloseable {
 
     public KafkaRelay(
             RelaySettings settings, EventStore store, CheckpointStore checkpoints, RelayLag lag, MeterRegistry meters) {
-        this(settings, store, checkpoints, lag, meters, KafkaProducer::new);
-    }
-
-    KafkaRelay(
-            RelaySettings settings,
-            EventStore store,
-            CheckpointStore checkpoints,
-            RelayLag lag,
-            MeterRegistry meters,
-            Function<Map<String, Object>, Producer<String, byte[]>> producers) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
         this.lag = Objects.requireNonNull(lag, "lag");
-        this.producers = producers;
         this.consumer = new FeedConsumer(CONSUMER_NAME, store, checkpoints, this::relay, settings.feed());
         this.admin = Admin.create(settings.adminConfig());
         this.sender = Executors.newSingleThreadExecutor(runnable -> {
@@ -309,7 +295,7 @@ public final class KafkaRelay implements AutoCloseable {
                 current.producer.close(Duration.ZERO);
                 log.info("Kafka relay: resuming with a new producer at position {}", event.position());
             }
-            current = new Generation(producers.apply(settings.producerConfig()));
+            current = new Generation(new KafkaProducer<>(settings.producerConfig()));
             generation = current;
         }
         Generation issuing = current;
