@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway;
 
+import dev.ledgerflow.testing.EmbeddedKafkaServer;
 import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
 import dev.ledgerflow.gateway.config.AdminKey;
@@ -16,7 +17,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 /**
  * The embedded default: Ledgerflow with a real PostgreSQL and Redis started by this JVM, their data
  * kept under {@code .data/} so a restart keeps everything. Servers named by
- * {@code LEDGER_POSTGRES_URL} / {@code LEDGER_REDIS_URL} are used instead when set. This class lives
+ * {@code LEDGER_POSTGRES_URL} / {@code LEDGER_REDIS_URL} are used instead when set. With
+ * {@code LEDGER_EMBEDDED_KAFKA=true} (or {@code -Dledger.embedded.kafka=true}) and no
+ * {@code LEDGER_KAFKA_BOOTSTRAP}, a Kafka broker (KRaft, data under {@code .data/kafka}) starts too and
+ * the Kafka relay is on. This class lives
  * in the test sources, so the embedded servers never reach the production jar; run it with
  * {@code ./mvnw -pl gateway-api -am spring-boot:test-run}.
  */
@@ -40,8 +44,27 @@ public final class EmbeddedLedgerflow {
             System.setProperty("ledger.redis-url", redis.url());
             System.out.println("Embedded Redis on port " + redis.port() + ", data in " + data.resolve("redis"));
         }
+        EmbeddedKafkaServer kafka = null;
+        if (isUnset("LEDGER_KAFKA_BOOTSTRAP") && embeddedKafkaWanted()) {
+            kafka = EmbeddedKafkaServer.start(data.resolve("kafka"), intProperty("ledger.embedded.kafka-port", 0));
+            System.setProperty("ledger.kafka-bootstrap", kafka.bootstrapServers());
+            System.out.println("Embedded Kafka on " + kafka.bootstrapServers() + ", data in " + data.resolve("kafka"));
+        }
         ConfigurableApplicationContext context = LedgerflowApplication.start(args);
+        if (kafka != null) {
+            EmbeddedKafkaServer broker = kafka;
+            // The service (and its relay) stops first, then the broker it was sending to.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                context.close();
+                broker.close();
+            }));
+        }
         printDemoMerchantKey(context, data.resolve("demo-merchant-key"));
+    }
+
+    private static boolean embeddedKafkaWanted() {
+        return "true".equalsIgnoreCase(System.getenv("LEDGER_EMBEDDED_KAFKA"))
+                || Boolean.getBoolean("ledger.embedded.kafka");
     }
 
     /**
