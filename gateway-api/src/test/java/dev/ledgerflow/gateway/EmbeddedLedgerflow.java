@@ -1,13 +1,26 @@
 package dev.ledgerflow.gateway;
 
+import dev.ledgerflow.testing.EmbeddedKafkaServer;
 import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
+import dev.ledgerflow.gateway.config.AdminKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The embedded default: Ledgerflow with a real PostgreSQL and Redis started by this JVM, their data
  * kept under {@code .data/} so a restart keeps everything. Servers named by
- * {@code LEDGER_POSTGRES_URL} / {@code LEDGER_REDIS_URL} are used instead when set. This class lives
+ * {@code LEDGER_POSTGRES_URL} / {@code LEDGER_REDIS_URL} are used instead when set. With
+ * {@code LEDGER_EMBEDDED_KAFKA=true} (or {@code -Dledger.embedded.kafka=true}) and no
+ * {@code LEDGER_KAFKA_BOOTSTRAP}, a Kafka broker (KRaft, data under {@code .data/kafka}) starts too and
+ * the Kafka relay is on. This class lives
  * in the test sources, so the embedded servers never reach the production jar; run it with
  * {@code ./mvnw -pl gateway-api -am spring-boot:test-run}.
  */
@@ -31,12 +44,59 @@ public final class EmbeddedLedgerflow {
             System.setProperty("ledger.redis-url", redis.url());
             System.out.println("Embedded Redis on port " + redis.port() + ", data in " + data.resolve("redis"));
         }
+        EmbeddedKafkaServer kafka = null;
+        if (isUnset("LEDGER_KAFKA_BOOTSTRAP") && embeddedKafkaWanted()) {
+            kafka = EmbeddedKafkaServer.start(data.resolve("kafka"), intProperty("ledger.embedded.kafka-port", 0));
+            System.setProperty("ledger.kafka-bootstrap", kafka.bootstrapServers());
+            System.out.println("Embedded Kafka on " + kafka.bootstrapServers() + ", data in " + data.resolve("kafka"));
+        }
         // A local run delivers webhooks to receivers on this machine; production refuses private destinations.
         if (System.getProperty("ledger.webhooks.allow-private-destinations") == null
                 && isUnset("LEDGER_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS")) {
             System.setProperty("ledger.webhooks.allow-private-destinations", "true");
         }
-        LedgerflowApplication.main(args);
+        ConfigurableApplicationContext context = LedgerflowApplication.start(args);
+        if (kafka != null) {
+            EmbeddedKafkaServer broker = kafka;
+            // The service (and its relay) stops first, then the broker it was sending to.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                context.close();
+                broker.close();
+            }));
+        }
+        printDemoMerchantKey(context, data.resolve("demo-merchant-key"));
+    }
+
+    private static boolean embeddedKafkaWanted() {
+        return "true".equalsIgnoreCase(System.getenv("LEDGER_EMBEDDED_KAFKA"))
+                || Boolean.getBoolean("ledger.embedded.kafka");
+    }
+
+    /**
+     * Creates a demo merchant on the first start and prints its API key on every start. The key is
+     * kept in .data/ (this is the development runner; the service itself stores keys only hashed).
+     */
+    private static void printDemoMerchantKey(ConfigurableApplicationContext context, Path keyFile) {
+        try {
+            if (!Files.exists(keyFile)) {
+                String port = context.getEnvironment().getProperty("local.server.port");
+                String admin = context.getBean(AdminKey.class).value();
+                Map<?, ?> created = WebClient.create("http://localhost:" + port).post().uri("/v1/merchants")
+                        .header("Authorization", "Bearer " + admin)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"name\":\"Demo merchant\"}")
+                        .retrieve()
+                        .bodyToMono(Map.class)
+                        .block(Duration.ofSeconds(10));
+                Files.writeString(keyFile, (String) created.get("api_key"));
+            }
+            System.out.println();
+            System.out.println("Ledgerflow is running on http://localhost:" + context.getEnvironment().getProperty("local.server.port"));
+            System.out.println("Demo merchant API key: " + Files.readString(keyFile).strip());
+            System.out.println();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static boolean isUnset(String variable) {

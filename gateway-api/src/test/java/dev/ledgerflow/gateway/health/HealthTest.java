@@ -25,7 +25,8 @@ class HealthTest {
                     .expectBody()
                     .jsonPath("$.status").isEqualTo("UP")
                     .jsonPath("$.components.postgres.status").isEqualTo("UP")
-                    .jsonPath("$.components.redis.status").isEqualTo("UP");
+                    .jsonPath("$.components.redis.status").isEqualTo("UP")
+                    .jsonPath("$.components.kafka").doesNotExist(); // the relay is off without LEDGER_KAFKA_BOOTSTRAP
         }
     }
 

@@ -28,6 +28,9 @@ import reactor.util.retry.Retry;
  *
  * <p>The concurrency is also the window of events that may wait behind a slow earlier one: an event
  * that finished is only counted, and its slot freed, once everything before it has finished.
+ *
+ * <p>One active consumer per name is expected: two would both handle every event (harmless for an
+ * idempotent handler, but twice the work) and share one checkpoint row.
  */
 public final class FeedConsumer implements Disposable {
 
@@ -91,7 +94,7 @@ public final class FeedConsumer implements Disposable {
             requirePositive(restartDelayMax, "restartDelayMax");
         }
 
-        /** 256 at once; a save every 500 events or 1 s; handlers time out after 1 min; restarts after 100 ms to 30 s. */
+        /** 256 at once; a save every 500 events or 1 s; a 1 min handler timeout; restarts after 100 ms to 30 s. */
         public static Settings defaults() {
             return new Settings(256, 500, Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMillis(100),
                     Duration.ofSeconds(30));
@@ -228,6 +231,11 @@ public final class FeedConsumer implements Disposable {
     }
 
     private void finished(RecordedEvent event) {
+        LogPosition previous = finished.get();
+        if (previous != null && !event.logPosition().isAfter(previous)) {
+            // Only a broken store can do this, and resuming after the later event would skip this one.
+            throw new IllegalStateException("the feed went backwards: " + event.logPosition() + " after " + previous);
+        }
         finished.set(event.logPosition());
         lastEventRecordedAt = event.recordedAt();
         eventsFinished.incrementAndGet();

@@ -14,12 +14,16 @@ import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.testing.TestPostgres;
 import io.r2dbc.pool.ConnectionPool;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +43,7 @@ class FeedConsumerTest {
     private static final FeedConsumer.Settings SETTINGS = new FeedConsumer.Settings(
             8, 4, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofMillis(100));
 
+    private PostgresSettings settings;
     private ConnectionPool pool;
     private PostgresEventStore store;
     private CheckpointStore checkpoints;
@@ -46,7 +51,7 @@ class FeedConsumerTest {
 
     @BeforeEach
     void setUp() {
-        PostgresSettings settings = TestPostgres.freshDatabase();
+        settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "feed-consumer-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "feed-consumer-listen"),
                 PostgresEventStore.Settings.defaults());
@@ -95,12 +100,10 @@ class FeedConsumerTest {
 
     @Test
     void a_failing_handler_never_lets_the_checkpoint_pass_its_event_and_gets_the_event_again_after_a_restart() {
-        append(0, 10);
+        List<RecordedEvent> log = append(0, 10);
         AtomicBoolean broken = new AtomicBoolean(true);
         AtomicInteger attemptsOnFifth = new AtomicInteger();
-        Map<Integer, LogPosition> positions = new ConcurrentHashMap<>();
         Recorder recorder = new Recorder(event -> {
-            positions.put(number(event), event.logPosition());
             if (number(event) == 5 && broken.get()) {
                 attemptsOnFifth.incrementAndGet();
                 return Mono.error(new IllegalStateException("handler broken"));
@@ -110,21 +113,22 @@ class FeedConsumerTest {
         FeedConsumer consumer = start(recorder);
 
         await().atMost(WAIT).until(() -> attemptsOnFifth.get() >= 3);
-        LogPosition fifth = positions.get(5);
+        LogPosition fifth = positionOf(log, 5);
         assertThat(consumer.checkpoint()).isLessThan(fifth);
         assertThat(checkpoints.load(NAME).block(WAIT)).isLessThan(fifth);
         assertThat(consumer.status().restarts()).isGreaterThanOrEqualTo(2);
         assertThat(consumer.status().lastError()).contains("handler broken");
 
         broken.set(false);
-        await().atMost(WAIT).until(() -> positions.get(9).equals(checkpoints.load(NAME).block(WAIT)));
-        assertThat(recorder.numbers()).contains(5);
+        LogPosition last = lastOf(log);
+        await().atMost(WAIT).until(() -> last.equals(checkpoints.load(NAME).block(WAIT)));
+        assertThat(recorder.numbers()).contains(5, 9);
         assertThat(consumer.status().running()).isTrue();
     }
 
     @Test
     void events_finish_out_of_order_but_the_checkpoint_waits_for_a_slow_earlier_one() {
-        append(0, 6);
+        List<RecordedEvent> log = append(0, 6);
         Sinks.Empty<Void> release = Sinks.empty();
         Recorder recorder = new Recorder(event -> number(event) == 0 ? release.asMono() : Mono.empty());
         FeedConsumer consumer = start(recorder);
@@ -134,23 +138,40 @@ class FeedConsumerTest {
         assertThat(checkpoints.load(NAME).block(WAIT)).isEqualTo(LogPosition.START);
 
         release.tryEmitEmpty();
-        LogPosition last = store.readLog(LogPosition.START, 100).last().block(WAIT).logPosition();
+        LogPosition last = lastOf(log);
         await().atMost(WAIT).until(() -> last.equals(checkpoints.load(NAME).block(WAIT)));
     }
 
     @Test
     void a_handler_that_never_finishes_times_out_and_is_handed_the_event_again() {
-        append(0, 2);
+        List<RecordedEvent> log = append(0, 2);
         AtomicInteger attemptsOnFirst = new AtomicInteger();
         Recorder recorder = new Recorder(event ->
                 number(event) == 0 && attemptsOnFirst.incrementAndGet() == 1 ? Mono.never() : Mono.empty());
         FeedConsumer.Settings impatient = SETTINGS.withHandlerTimeout(Duration.ofMillis(200));
         FeedConsumer consumer = track(new FeedConsumer(NAME, store, checkpoints, recorder, impatient).start());
 
-        LogPosition last = store.readLog(LogPosition.START, 100).last().block(WAIT).logPosition();
+        LogPosition last = lastOf(log);
         await().atMost(WAIT).until(() -> last.equals(checkpoints.load(NAME).block(WAIT)));
         assertThat(attemptsOnFirst.get()).isEqualTo(2);
         assertThat(consumer.status().lastError()).contains("TimeoutException");
+    }
+
+    @Test
+    void events_are_handed_over_in_feed_order_where_transaction_ids_gain_a_digit() throws SQLException {
+        // The feed is ordered by transaction id; ordering it by the id's text would put 10000 before 9998
+        // and make a consumer resume past events it never saw.
+        long boundary = burnTransactionIdsToJustBelowAPowerOfTen();
+        List<RecordedEvent> log = append(0, 6);
+        assertThat(log).extracting(e -> e.logPosition().txid())
+                .as("the appends straddle %d", boundary)
+                .anySatisfy(txid -> assertThat(txid).isLessThan(boundary))
+                .anySatisfy(txid -> assertThat(txid).isGreaterThanOrEqualTo(boundary));
+        Recorder recorder = new Recorder(event -> Mono.empty());
+        FeedConsumer consumer = start(recorder);
+
+        await().atMost(WAIT).until(() -> lastOf(log).equals(consumer.checkpoint()));
+        assertThat(recorder.numbers()).containsExactly(0, 1, 2, 3, 4, 5);
     }
 
     /** A handler that records every event it is handed, then does what it is told. */
@@ -182,13 +203,54 @@ class FeedConsumerTest {
         return consumer;
     }
 
-    /** Appends events numbered {@code from, from + 1, …}, one stream and one transaction each, in order. */
-    private void append(int from, int count) {
+    /**
+     * Appends events numbered {@code from, from + 1, …}, one stream and one transaction each, in order,
+     * and answers the whole log.
+     */
+    private List<RecordedEvent> append(int from, int count) {
         Flux.range(from, count)
                 .concatMap(n -> store.append(StreamId.of("test-" + UUID.randomUUID()), ExpectedVersion.noStream(),
                         List.of(new NewEvent(UUID.randomUUID(), "test.happened", "{\"n\": " + n + "}", "{}"))))
                 .doOnNext(result -> assertThat(result).isInstanceOf(AppendResult.Appended.class))
                 .blockLast(WAIT);
+        // The feed may briefly hold back what commits behind another running transaction.
+        return await().atMost(WAIT).until(() -> store.readLog(LogPosition.START, 1_000).collectList().block(WAIT),
+                log -> log.size() == from + count);
+    }
+
+    /**
+     * Uses up transaction ids (cheaply, as subtransactions) until the next one is a few below a power
+     * of ten, and answers that power.
+     */
+    private long burnTransactionIdsToJustBelowAPowerOfTen() throws SQLException {
+        try (Connection connection = DriverManager.getConnection(
+                        settings.jdbcUrl(), settings.username(), settings.password());
+                Statement statement = connection.createStatement()) {
+            long current;
+            try (ResultSet next = statement.executeQuery("select pg_current_xact_id()::text::bigint")) {
+                next.next();
+                current = next.getLong(1);
+            }
+            long boundary = 10;
+            while (boundary < current + 100) {
+                boundary *= 10;
+            }
+            long burn = boundary - current - 6;
+            statement.execute("create temporary table burn (n int)");
+            statement.execute("do $$ begin for i in 1.." + burn + " loop"
+                    + " begin insert into burn values (i); exception when others then null; end;"
+                    + " end loop; end $$");
+            return boundary;
+        }
+    }
+
+    private static LogPosition positionOf(List<RecordedEvent> log, int number) {
+        return log.stream().filter(e -> number(e) == number).findFirst().orElseThrow().logPosition();
+    }
+
+    /** The feed position of the last event, found without trusting the order the store answered in. */
+    private static LogPosition lastOf(List<RecordedEvent> log) {
+        return log.stream().map(RecordedEvent::logPosition).max(Comparator.naturalOrder()).orElseThrow();
     }
 
     private static int number(RecordedEvent event) {

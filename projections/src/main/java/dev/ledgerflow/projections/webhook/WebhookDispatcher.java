@@ -40,7 +40,7 @@ public final class WebhookDispatcher implements FeedHandler {
 
     /** A consumer of the feed that runs this dispatcher. Call {@link FeedConsumer#start()}. */
     public FeedConsumer consumer(EventStore store, CheckpointStore checkpoints) {
-        FeedConsumer.Settings settings = FeedConsumer.Settings.defaults().withConcurrency(64).withHandlerTimeout(Duration.ofSeconds(30));
+        FeedConsumer.Settings settings = FeedConsumer.Settings.defaults().withConcurrency(8).withHandlerTimeout(Duration.ofSeconds(30));
         return new FeedConsumer(CONSUMER_NAME, store, checkpoints, this, settings);
     }
 

@@ -37,8 +37,10 @@ final class AuthorizationAttempts {
                 .timeout(settings.attemptTimeout())
                 .flatMap(response -> switch (response) {
                     case AcquirerResponse.Approved approved -> Mono.<Outcome>just(new Outcome.Authorized());
-                    case AcquirerResponse.Declined declined -> Mono.<Outcome>just(new Outcome.Failed(declined.failureCode()));
-                    case AcquirerResponse.TransientError error -> Mono.<Outcome>error(new TransientAcquirerException(error));
+                    case AcquirerResponse.Declined declined ->
+                            Mono.<Outcome>just(new Outcome.Failed(declined.failureCode()));
+                    case AcquirerResponse.TransientError error ->
+                            Mono.<Outcome>error(new TransientAcquirerException(error));
                 })
                 .retryWhen(Retry.backoff(settings.attemptsMax() - 1L, settings.retryDelayFirst())
                         .maxBackoff(settings.retryDelayMax())
@@ -49,7 +51,8 @@ final class AuthorizationAttempts {
                 .onErrorResume(error -> {
                     // Anything else (a broken connection to a real acquirer) is a processing error too:
                     // failing the payment beats stalling the feed behind it.
-                    FailureCode code = error instanceof TimeoutException ? FailureCode.TIMEOUT : FailureCode.PROCESSING_ERROR;
+                    FailureCode code =
+                            error instanceof TimeoutException ? FailureCode.TIMEOUT : FailureCode.PROCESSING_ERROR;
                     log.info("Authorization of {} gave up after {} attempts: {} ({})", request.paymentId(),
                             settings.attemptsMax(), code, error.toString());
                     return Mono.just(new Outcome.Failed(code));

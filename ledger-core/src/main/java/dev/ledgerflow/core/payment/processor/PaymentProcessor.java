@@ -23,6 +23,7 @@ import dev.ledgerflow.core.payment.domain.PaymentRejection;
 import dev.ledgerflow.core.payment.domain.PaymentSource;
 import dev.ledgerflow.core.payment.domain.PaymentState;
 import dev.ledgerflow.core.payment.domain.PaymentStatus;
+import dev.ledgerflow.core.payment.processor.AuthorizationAttempts.Outcome;
 import dev.ledgerflow.core.payment.processor.AuthorizationRequest.Instrument;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -90,24 +91,28 @@ public final class PaymentProcessor implements FeedHandler {
         EventMetadata metadata = EventMetadata.of(created.merchantId()).causedBy(recorded.eventId().toString());
         return commands.load(PAYMENTS, stream).flatMap(loaded -> {
             // Handed over again after a restart, or canceled meanwhile: don't ask the acquirer again.
-            if (!(loaded.state() instanceof PaymentState.Payment payment) || payment.status() != PaymentStatus.PROCESSING) {
+            if (!(loaded.state() instanceof PaymentState.Payment payment)
+                    || payment.status() != PaymentStatus.PROCESSING) {
                 return Mono.empty();
             }
             return switch (created.source()) {
                 case PaymentSource.Wallet wallet ->
                         execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()), metadata);
-                case PaymentSource.Card card -> authorize(created, new Instrument.CardToken(card.acquirerToken()), stream, metadata);
-                case PaymentSource.Upi upi -> authorize(created, new Instrument.UpiHandle(upi.vpa()), stream, metadata);
+                case PaymentSource.Card card ->
+                        authorize(created, new Instrument.CardToken(card.acquirerToken()), stream, metadata);
+                case PaymentSource.Upi upi ->
+                        authorize(created, new Instrument.UpiHandle(upi.vpa()), stream, metadata);
             };
         });
     }
 
-    private Mono<Void> authorize(PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata) {
+    private Mono<Void> authorize(
+            PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata) {
         AuthorizationRequest request = new AuthorizationRequest(created.paymentId(), created.amount(), instrument);
         return authorizations.authorize(request).flatMap(outcome -> execute(stream, switch (outcome) {
-            case AuthorizationAttempts.Outcome.Authorized authorized ->
+            case Outcome.Authorized authorized ->
                     new AuthorizePayment(created.paymentId(), clock.instant());
-            case AuthorizationAttempts.Outcome.Failed failed ->
+            case Outcome.Failed failed ->
                     new FailPayment(created.paymentId(), failed.failureCode(), clock.instant());
         }, metadata));
     }
@@ -126,7 +131,8 @@ public final class PaymentProcessor implements FeedHandler {
                 .then();
     }
 
-    private static void report(PaymentCommand command, CommandResult<PaymentState, PaymentEvent, PaymentRejection> result) {
+    private static void report(
+            PaymentCommand command, CommandResult<PaymentState, PaymentEvent, PaymentRejection> result) {
         String what = command.getClass().getSimpleName();
         switch (result) {
             case CommandResult.Done<PaymentState, PaymentEvent, PaymentRejection> done ->
@@ -134,8 +140,13 @@ public final class PaymentProcessor implements FeedHandler {
             case CommandResult.AlreadyDone<PaymentState, PaymentEvent, PaymentRejection> alreadyDone ->
                     log.debug("{} {}: already done", what, command.paymentId());
             case CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected
+                    when rejected.rejection() == PaymentRejection.INVALID_STATE
+                            && command instanceof AuthorizePayment ->
+                    // Money is reserved on the customer's card for a payment that no longer wants it.
+                    log.warn("{} {}: approved by the acquirer after the payment moved on (canceled); a real"
+                            + " acquirer must be asked to void the authorization", what, command.paymentId());
+            case CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected
                     when rejected.rejection() == PaymentRejection.INVALID_STATE ->
-                    // e.g. approved after a cancel; a real acquirer would be asked to void the authorization.
                     log.info("{} {}: the payment moved on meanwhile, outcome dropped", what, command.paymentId());
             case CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected ->
                     log.warn("{} {}: rejected ({}), outcome dropped", what, command.paymentId(), rejected.rejection());

@@ -81,10 +81,10 @@ class CardNumbersDomainTest {
         }
 
         @Test
-        void a_card_source_holds_no_number_only_brand_last_four_fingerprint_and_expiry() {
+        void a_card_source_holds_no_number_only_brand_last_four_fingerprint_expiry_and_the_acquirer_token() {
             assertThat(Card.class.getRecordComponents())
                     .extracting(c -> c.getName())
-                    .containsExactly("brand", "last4", "fingerprint", "expMonth", "expYear");
+                    .containsExactly("brand", "last4", "fingerprint", "expMonth", "expYear", "acquirerToken");
             assertThatThrownBy(() -> new Card(CardBrand.VISA, "42424", "fp", 1, 2030, "tok_sim_approve"))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> new Card(CardBrand.VISA, "4242", "fp", 13, 2030, "tok_sim_approve"))

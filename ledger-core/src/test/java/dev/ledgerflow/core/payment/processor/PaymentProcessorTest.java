@@ -29,12 +29,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The payment processor on the feed of a real PostgreSQL: every test card and UPI handle ends in its
- * documented status. Latency, timeout and waits are short (5 ms, 150 ms per attempt, 10–40 ms).
+ * documented status. Latency, timeout and waits are short (5 ms, 250 ms per attempt, 10–40 ms).
  */
 class PaymentProcessorTest {
 
     private static final ProcessorSettings SETTINGS = new ProcessorSettings(
-            Duration.ofMillis(5), Duration.ofMillis(150), 4, Duration.ofMillis(10), Duration.ofMillis(40), 0.5, 256);
+            Duration.ofMillis(5), Duration.ofMillis(250), 4, Duration.ofMillis(10), Duration.ofMillis(40), 0.5, 256);
 
     private static PaymentLedger ledger;
     private static SimulatedAcquirer acquirer;

@@ -1,0 +1,106 @@
+package dev.ledgerflow.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs the benchmark: starts the service (the embedded default, fsync on) unless a base URL is given,
+ * runs the scenarios, checks that nothing was lost, and writes bench/results/. Exits non-zero when a
+ * check fails.
+ */
+public final class BenchMain {
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = parse(args);
+        Duration duration = Duration.ofSeconds(Long.parseLong(options.getOrDefault("duration", "60")));
+        var settings = new Scenarios.Settings(
+                Integer.parseInt(options.getOrDefault("connections", "64")),
+                duration,
+                Double.parseDouble(options.getOrDefault("payment-rate", "10000")),
+                Double.parseDouble(options.getOrDefault("read-rate", "20000")),
+                Integer.parseInt(options.getOrDefault("accounts", "1000")),
+                Integer.parseInt(options.getOrDefault("hot-accounts", "4")));
+        List<String> scenarios = Arrays.asList(options.getOrDefault("scenarios", "payments,transfers,reads").split(","));
+        Report report = new Report();
+        report.environment("machine", Report.machine());
+        Path results = Path.of(options.getOrDefault("results", "bench/results"));
+
+        ServiceProcess service = null;
+        String baseUrl = options.get("base-url");
+        String adminKey = options.get("admin-key");
+        String jdbcUrl = options.get("postgres-jdbc-url");
+        if (baseUrl == null) {
+            Path work = Files.createTempDirectory("ledgerflow-bench");
+            List<String> jvm = new ArrayList<>(List.of(options.getOrDefault("service-jvm", "-Xms2g -Xmx2g -XX:+UseParallelGC").split(" ")));
+            System.out.println("Starting the service (embedded PostgreSQL and Redis) in " + work);
+            service = ServiceProcess.start(required(options, "service-classpath"), work, jvm, List.of());
+            baseUrl = "http://localhost:" + service.port;
+            adminKey = service.adminKey;
+            jdbcUrl = service.postgresJdbcUrl;
+            report.environment("service", "embedded default started by the harness (" + String.join(" ", jvm) + "), pid " + service.pid());
+        } else {
+            report.environment("service", baseUrl);
+        }
+        try {
+            Checks checks = new Checks(required(Map.of("postgres-jdbc-url", jdbcUrl == null ? "" : jdbcUrl), "postgres-jdbc-url"));
+            report.environment("postgres", "fsync=" + checks.setting("fsync") + ", synchronous_commit=" + checks.setting("synchronous_commit"));
+            report.environment("load", settings.connections() + " connections, " + duration.toSeconds() + " s per run, load generator on the same machine");
+            Http admin = new Http(baseUrl, 4);
+            String created = admin.post("/v1/merchants", adminKey, "{\"name\":\"bench\"}", null).block().body();
+            String merchantKey = JsonMapper.builder().build().readTree(created).get("api_key").asString();
+            Scenarios run = new Scenarios(baseUrl, settings, report, checks, merchantKey);
+            System.out.println("Warming up …");
+            run.warmUp();
+            for (String scenario : scenarios) {
+                System.out.println("Scenario: " + scenario);
+                switch (scenario.strip()) {
+                    case "payments" -> run.payments();
+                    case "transfers" -> run.transfers();
+                    case "reads" -> run.reads();
+                    default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+                }
+            }
+        } finally {
+            if (service != null) {
+                service.close();
+            }
+        }
+        Path written = report.write(results, options.getOrDefault("command", "bench/run"));
+        System.out.println("Results: " + written);
+        if (!report.allChecksPassed()) {
+            System.out.println("A NO-LOSS CHECK FAILED");
+            System.exit(1);
+        }
+    }
+
+    private static String required(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return value;
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String name = args[i].substring(2);
+            if (name.contains("=")) {
+                options.put(name.substring(0, name.indexOf('=')), name.substring(name.indexOf('=') + 1));
+            } else {
+                options.put(name, args[++i]);
+            }
+        }
+        return options;
+    }
+}

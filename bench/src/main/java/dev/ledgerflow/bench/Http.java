@@ -1,0 +1,57 @@
+package dev.ledgerflow.bench;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/** A non-blocking HTTP client with a fixed number of connections: the load generator's connections. */
+final class Http {
+
+    record Response(int status, String body) {
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+    }
+
+    private final HttpClient client;
+
+    Http(String baseUrl, int connections) {
+        ConnectionProvider pool = ConnectionProvider.builder("bench-" + connections)
+                .maxConnections(connections)
+                .pendingAcquireMaxCount(-1)
+                .pendingAcquireTimeout(Duration.ofMinutes(5))
+                .build();
+        this.client = HttpClient.create(pool).baseUrl(baseUrl).keepAlive(true).responseTimeout(Duration.ofSeconds(30));
+    }
+
+    Mono<Response> post(String path, String bearer, String json, String idempotencyKey) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return client.headers(h -> {
+                    h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer);
+                    h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                    h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                    if (idempotencyKey != null) {
+                        h.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
+                .post()
+                .uri(path)
+                .send(ByteBufFlux.fromString(Mono.just(json)))
+                .responseSingle((response, bytes) -> bytes.asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
+                        .map(text -> new Response(response.status().code(), text)));
+    }
+
+    Mono<Response> get(String path, String bearer) {
+        return client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer))
+                .get()
+                .uri(path)
+                .responseSingle((response, bytes) -> bytes.asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
+                        .map(text -> new Response(response.status().code(), text)));
+    }
+}

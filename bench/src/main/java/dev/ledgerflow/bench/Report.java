@@ -1,0 +1,118 @@
+package dev.ledgerflow.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Collects results and checks, and writes them as markdown and JSON under bench/results/. */
+final class Report {
+
+    private final List<Load.Result> results = new ArrayList<>();
+    private final List<Checks.Outcome> checks = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+
+    void environment(String key, String value) {
+        environment.put(key, value);
+    }
+
+    void add(Load.Result result) {
+        results.add(result);
+        System.out.println(line(result));
+    }
+
+    void check(Checks.Outcome outcome) {
+        checks.add(outcome);
+        System.out.println((outcome.ok() ? "  CHECK ok     " : "  CHECK FAILED ") + outcome.name() + ": " + outcome.detail());
+    }
+
+    void note(String note) {
+        notes.add(note);
+        System.out.println("  " + note);
+    }
+
+    boolean allChecksPassed() {
+        return checks.stream().allMatch(Checks.Outcome::ok);
+    }
+
+    static String line(Load.Result r) {
+        return String.format("%-34s %-40s %9d req %9.0f/s  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  %s",
+                r.name(), r.mode(), r.requests(), r.throughput(), ms(r.percentile(50)), ms(r.percentile(90)),
+                ms(r.percentile(99)), ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses());
+    }
+
+    static String ms(long micros) {
+        return String.format("%.2f ms", micros / 1000.0);
+    }
+
+    Path write(Path directory, String command) throws IOException {
+        Files.createDirectories(directory);
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        StringBuilder md = new StringBuilder();
+        md.append("# Ledgerflow benchmark, ").append(Instant.now()).append("\n\n");
+        md.append("Command: `").append(command).append("`\n\n");
+        environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        md.append("\n| scenario | mode | requests | ok/s | p50 | p90 | p99 | p99.9 | max | statuses |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+        for (Load.Result r : results) {
+            md.append(String.format("| %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s |%n", r.name(), r.mode(), r.requests(),
+                    r.throughput(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
+                    ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses()));
+        }
+        md.append("\nLatency of fixed-rate runs counts from when each request was due (corrected for coordinated omission).\n");
+        md.append("\n## Checks\n\n");
+        for (Checks.Outcome c : checks) {
+            md.append("- ").append(c.ok() ? "ok" : "**FAILED**").append(" — ").append(c.name()).append(": ").append(c.detail()).append('\n');
+        }
+        if (!notes.isEmpty()) {
+            md.append("\n## Notes\n\n");
+            notes.forEach(n -> md.append("- ").append(n).append('\n'));
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("time", Instant.now().toString());
+        json.put("command", command);
+        json.put("environment", environment);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Load.Result r : results) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("scenario", r.name());
+            row.put("mode", r.mode());
+            row.put("requests", r.requests());
+            row.put("ok", r.ok());
+            row.put("errors", r.errors());
+            row.put("seconds", r.seconds());
+            row.put("ok_per_second", r.throughput());
+            row.put("p50_ms", r.percentile(50) / 1000.0);
+            row.put("p90_ms", r.percentile(90) / 1000.0);
+            row.put("p99_ms", r.percentile(99) / 1000.0);
+            row.put("p999_ms", r.percentile(99.9) / 1000.0);
+            row.put("max_ms", r.latencyMicros().getMaxValue() / 1000.0);
+            row.put("statuses", r.statuses());
+            rows.add(row);
+        }
+        json.put("results", rows);
+        json.put("checks", checks);
+        json.put("notes", notes);
+        String jsonText = JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(json);
+        Files.writeString(directory.resolve(stamp + ".md"), md);
+        Files.writeString(directory.resolve(stamp + ".json"), jsonText);
+        Files.writeString(directory.resolve("latest.md"), md);
+        Files.writeString(directory.resolve("latest.json"), jsonText);
+        return directory.resolve(stamp + ".md");
+    }
+
+    static String machine() {
+        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        return Runtime.getRuntime().availableProcessors() + " cores, " + (memory >> 30) + " GiB memory, "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
+    }
+}

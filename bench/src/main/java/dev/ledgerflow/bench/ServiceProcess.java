@@ -1,0 +1,111 @@
+package dev.ledgerflow.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The service under test, started as its own process: the embedded default (a real PostgreSQL with
+ * fsync and synchronous_commit on, and a real Redis), with a fresh data folder for every run.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    private static final Pattern POSTGRES_PORT = Pattern.compile("Embedded PostgreSQL on port (\\d+)");
+
+    private final Process process;
+    final int port;
+    final String adminKey;
+    final String postgresJdbcUrl;
+
+    private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl) {
+        this.process = process;
+        this.port = port;
+        this.adminKey = adminKey;
+        this.postgresJdbcUrl = postgresJdbcUrl;
+    }
+
+    static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties)
+            throws IOException, InterruptedException {
+        int port = freePort();
+        String adminKey = "ak_bench_" + Long.toHexString(System.nanoTime());
+        Path data = workDirectory.resolve("data");
+        Files.createDirectories(data);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-Dledger.data-dir=" + data);
+        command.addAll(properties);
+        command.add("-cp");
+        command.add(classpath);
+        command.add("dev.ledgerflow.gateway.EmbeddedLedgerflow");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("PORT", Integer.toString(port));
+        builder.environment().put("LEDGER_ADMIN_KEY", adminKey);
+        builder.environment().remove("LEDGER_POSTGRES_URL");
+        builder.environment().remove("LEDGER_REDIS_URL");
+        Process process = builder.start();
+        Path log = workDirectory.resolve("service.log");
+        CompletableFuture<Integer> postgresPort = new CompletableFuture<>();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    out.println(line);
+                    out.flush();
+                    Matcher matcher = POSTGRES_PORT.matcher(line);
+                    if (matcher.find()) {
+                        postgresPort.complete(Integer.parseInt(matcher.group(1)));
+                    }
+                    if (line.contains("Ledgerflow is running")) {
+                        started.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                started.completeExceptionally(e);
+            }
+            started.completeExceptionally(new IllegalStateException("the service exited; see " + log));
+        }, "service-log");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            started.get(180, TimeUnit.SECONDS);
+            int pgPort = postgresPort.get(1, TimeUnit.SECONDS);
+            return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres");
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the service did not start; see " + log, e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.ledgerflow.gateway.config;
+
+import dev.ledgerflow.core.eventstore.EventStore;
+import dev.ledgerflow.core.feed.CheckpointStore;
+import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.gateway.health.KafkaHealthIndicator;
+import dev.ledgerflow.projections.kafka.KafkaRelay;
+import dev.ledgerflow.projections.kafka.RelayLag;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.r2dbc.pool.ConnectionPool;
+import java.time.Clock;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * The Kafka relay, its feed consumer and the {@code kafka} health check; all of it only when
+ * {@code ledger.kafka-bootstrap} ({@code LEDGER_KAFKA_BOOTSTRAP}) is set to something.
+ */
+@Configuration(proxyBeanMethods = false)
+@Conditional(KafkaConfiguration.KafkaBootstrapSet.class)
+@EnableConfigurationProperties(KafkaRelayProperties.class)
+class KafkaConfiguration {
+
+    @Bean(initMethod = "start", destroyMethod = "close")
+    KafkaRelay kafkaRelay(LedgerflowProperties properties, KafkaRelayProperties relay, EventStore store,
+            CheckpointStore checkpoints, ConnectionPool pool, MeterRegistry meters, Clock clock) {
+        return new KafkaRelay(relay.toSettings(properties.kafkaBootstrap().strip()), store, checkpoints,
+                new RelayLag(pool, clock), meters);
+    }
+
+    /** The relay's feed consumer, as a bean like every other one, for status and lag reports; the relay starts and stops it. */
+    @Bean(destroyMethod = "")
+    FeedConsumer kafkaRelayConsumer(KafkaRelay relay) {
+        return relay.consumer();
+    }
+
+    @Bean("kafka")
+    KafkaHealthIndicator kafkaHealthIndicator(KafkaRelay relay) {
+        return new KafkaHealthIndicator(relay);
+    }
+
+    /** True when {@code ledger.kafka-bootstrap} is set and not blank (an empty variable keeps the relay off). */
+    static final class KafkaBootstrapSet implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            String bootstrap = context.getEnvironment().getProperty("ledger.kafka-bootstrap");
+            return bootstrap != null && !bootstrap.isBlank();
+        }
+    }
+}

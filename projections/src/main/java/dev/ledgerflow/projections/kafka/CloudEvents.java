@@ -1,0 +1,58 @@
+package dev.ledgerflow.projections.kafka;
+
+import dev.ledgerflow.core.codec.EventCodec;
+import dev.ledgerflow.core.codec.LedgerJson;
+import dev.ledgerflow.core.codec.PublicEvent;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import java.time.format.DateTimeFormatter;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes an event of the log as a CloudEvents 1.0 event in the structured JSON format, the value of
+ * the relay's Kafka messages.
+ *
+ * <p>{@code id} is the public event id ({@code evt_…}, the same as in the API, the SSE feed and
+ * webhooks), so a consumer de-duplicates redeliveries by it; {@code type} is the public event type
+ * under the reverse-DNS prefix {@value #TYPE_PREFIX}; {@code subject} and {@code partitionkey} are
+ * the stream id (also the Kafka key); {@code data} is the public object after the change. The
+ * extensions {@code ledgerposition} (global position) and {@code ledgerstreamversion} (place in the
+ * stream, from 1) are strings, because the CloudEvents integer type stops at 2^31; {@code
+ * ledgermerchant} names the owning merchant when there is one.
+ */
+public final class CloudEvents {
+
+    /** The media type of the structured JSON format, the Kafka {@code content-type} header. */
+    public static final String CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8";
+    public static final String SPEC_VERSION = "1.0";
+    public static final String TYPE_PREFIX = "dev.ledgerflow.";
+
+    private CloudEvents() {}
+
+    /** The structured CloudEvent of {@code event}, published as coming from {@code source}. */
+    public static ObjectNode of(RecordedEvent event, String source) {
+        ObjectNode cloudEvent = LedgerJson.mapper().createObjectNode();
+        cloudEvent.put("specversion", SPEC_VERSION);
+        cloudEvent.put("id", PublicEvent.idOf(event));
+        cloudEvent.put("source", source);
+        cloudEvent.put("type", TYPE_PREFIX + event.type());
+        cloudEvent.put("subject", event.streamId().value());
+        cloudEvent.put("time", DateTimeFormatter.ISO_INSTANT.format(event.recordedAt()));
+        cloudEvent.put("datacontenttype", "application/json");
+        cloudEvent.put("partitionkey", event.streamId().value());
+        cloudEvent.put("ledgerposition", Long.toString(event.position()));
+        cloudEvent.put("ledgerstreamversion", Long.toString(event.streamVersion()));
+        String merchant = PublicEvent.merchantOf(event);
+        if (merchant != null) {
+            cloudEvent.put("ledgermerchant", merchant);
+        }
+        JsonNode data = EventCodec.data(event);
+        cloudEvent.set("data", data != null ? data : LedgerJson.mapper().nullNode());
+        return cloudEvent;
+    }
+
+    /** The same as UTF-8 JSON bytes. */
+    public static byte[] toBytes(RecordedEvent event, String source) {
+        return LedgerJson.mapper().writeValueAsBytes(of(event, source));
+    }
+}

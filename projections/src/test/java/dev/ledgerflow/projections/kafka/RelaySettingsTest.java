@@ -1,0 +1,47 @@
+package dev.ledgerflow.projections.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ledgerflow.core.feed.FeedConsumer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The relay's producer settings are the ones its guarantees rest on. */
+class RelaySettingsTest {
+
+    private final RelaySettings defaults = RelaySettings.defaults("kafka:9092");
+
+    @Test
+    void the_producer_is_idempotent_acknowledged_by_all_replicas_and_keeps_order_through_retries() {
+        var config = defaults.producerConfig();
+
+        assertThat(config).containsEntry("enable.idempotence", true)
+                .containsEntry("acks", "all")
+                .containsEntry("retries", Integer.MAX_VALUE)
+                .containsEntry("delivery.timeout.ms", 120_000)
+                .containsEntry("bootstrap.servers", "kafka:9092");
+        assertThat((Integer) config.get("max.in.flight.requests.per.connection")).isBetween(1, 5);
+    }
+
+    @Test
+    void the_feed_waits_longer_for_a_send_than_the_producer_may_take_to_give_up() {
+        RelaySettings shortened = defaults.withDeliveryTimeout(Duration.ofSeconds(3), Duration.ofSeconds(2));
+
+        assertThat(defaults.feed().handlerTimeout()).isGreaterThan(defaults.deliveryTimeout().plus(defaults.sendBlockMax()));
+        assertThat(shortened.feed().handlerTimeout()).isGreaterThan(Duration.ofSeconds(5));
+        assertThat(shortened.producerConfig()).containsEntry("delivery.timeout.ms", 3_000);
+    }
+
+    @Test
+    void settings_whose_feed_would_give_up_before_the_producer_are_refused() {
+        FeedConsumer.Settings impatient = FeedConsumer.Settings.defaults().withHandlerTimeout(Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> new RelaySettings("kafka:9092", "t", 1, (short) 1, "/s", Duration.ofMinutes(2),
+                        Duration.ofSeconds(10), 5, impatient))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("handler timeout");
+        assertThatThrownBy(() -> RelaySettings.defaults(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> defaults.withPartitions(0, (short) 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
