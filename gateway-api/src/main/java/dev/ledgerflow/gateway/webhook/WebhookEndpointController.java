@@ -1,6 +1,8 @@
 package dev.ledgerflow.gateway.webhook;
 
 import dev.ledgerflow.gateway.auth.Caller;
+import dev.ledgerflow.gateway.command.Commands;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
 import dev.ledgerflow.gateway.webhook.WebhookRequests.CreateEndpointRequest;
@@ -18,16 +20,24 @@ import dev.ledgerflow.projections.webhook.EventTypes;
 import dev.ledgerflow.projections.webhook.WebhookDeliveries;
 import dev.ledgerflow.projections.webhook.WebhookEndpoints;
 import dev.ledgerflow.projections.webhook.WebhookSettings;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
@@ -46,26 +56,53 @@ class WebhookEndpointController {
     private final DeliveryScheduler scheduler;
     private final DestinationGuard guard;
     private final WebhookSettings settings;
+    private final LedgerflowProperties properties;
     private final Clock clock;
 
     WebhookEndpointController(WebhookEndpoints endpoints, WebhookDeliveries deliveries, DeliveryScheduler scheduler,
-            DestinationGuard guard, WebhookSettings settings, Clock clock) {
+            DestinationGuard guard, WebhookSettings settings, LedgerflowProperties properties, Clock clock) {
         this.endpoints = endpoints;
         this.deliveries = deliveries;
         this.scheduler = scheduler;
         this.guard = guard;
         this.settings = settings;
+        this.properties = properties;
         this.clock = clock;
     }
 
+    /** Creates an endpoint; with an {@code Idempotency-Key}, a retried request answers the first response again. */
     @PostMapping(path = "/v1/webhook-endpoints", consumes = "application/json", produces = "application/json")
-    @ResponseStatus(HttpStatus.CREATED)
-    Mono<EndpointCreated> create(Caller.Merchant merchant, @RequestBody CreateEndpointRequest request) {
+    @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = EndpointCreated.class)))
+    Mono<ResponseEntity<byte[]>> create(Caller.Merchant merchant, @RequestBody CreateEndpointRequest request,
+            @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
         List<String> events = WebhookRequests.events(request.events());
         String description = WebhookRequests.description(request.description());
-        return WebhookRequests.url(request.url(), guard)
-                .flatMap(url -> endpoints.create(merchant.merchantId(), url, events, description, clock.instant()))
-                .map(EndpointCreated::of);
+        Optional<WebhookEndpoints.IdempotencyKey> key = idempotencyKey.map(value -> new WebhookEndpoints.IdempotencyKey(
+                WebhookRequests.idempotencyKey(value),
+                WebhookRequests.fingerprint(Commands.fingerprintSource("POST", "/v1/webhook-endpoints", request)),
+                HttpStatus.CREATED.value(), properties.idempotencyTtl()));
+        return WebhookRequests.url(request.url(), guard).flatMap(url -> key.isEmpty()
+                ? endpoints.create(merchant.merchantId(), url, events, description, clock.instant())
+                        .map(endpoint -> created(Commands.json(EndpointCreated.of(endpoint))))
+                : endpoints.create(merchant.merchantId(), url, events, description, clock.instant(), key.get(),
+                                endpoint -> Commands.json(EndpointCreated.of(endpoint)))
+                        .map(creation -> switch (creation) {
+                            case WebhookEndpoints.Creation.Created done -> created(done.responseBody());
+                            case WebhookEndpoints.Creation.Stored stored -> replay(stored, key.get());
+                        }));
+    }
+
+    private static ResponseEntity<byte[]> created(String body) {
+        return ResponseEntity.status(HttpStatus.CREATED).contentType(MediaType.APPLICATION_JSON)
+                .body(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static ResponseEntity<byte[]> replay(WebhookEndpoints.Creation.Stored stored, WebhookEndpoints.IdempotencyKey key) {
+        if (!stored.fingerprint().equals(key.fingerprint())) {
+            throw new ApiException(ApiError.IDEMPOTENCY_KEY_REUSE, "This Idempotency-Key was used with a different request.");
+        }
+        return ResponseEntity.status(stored.status()).contentType(MediaType.APPLICATION_JSON)
+                .body(stored.responseBody().getBytes(StandardCharsets.UTF_8));
     }
 
     @GetMapping(path = "/v1/webhook-endpoints", produces = "application/json")

@@ -8,6 +8,10 @@ import dev.ledgerflow.projections.webhook.EventTypes;
 import dev.ledgerflow.projections.webhook.WebhookDeliveries;
 import dev.ledgerflow.projections.webhook.WebhookEndpoints;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import reactor.core.publisher.Mono;
 
@@ -17,6 +21,7 @@ final class WebhookRequests {
     static final int EVENTS_MAX = 50;
     static final int LIMIT_DEFAULT = 20;
     static final int LIMIT_MAX = 100;
+    static final int IDEMPOTENCY_KEY_LENGTH_MAX = 255;
 
     private WebhookRequests() {}
 
@@ -82,6 +87,22 @@ final class WebhookRequests {
                     "after_position is required: the global position to replay after (0 for the beginning).");
         }
         return request.afterPosition();
+    }
+
+    static String idempotencyKey(String key) {
+        if (key.isBlank() || key.length() > IDEMPOTENCY_KEY_LENGTH_MAX) {
+            throw ApiException.field(ApiError.INVALID_REQUEST, "Idempotency-Key", "Idempotency-Key must be 1 to 255 characters.");
+        }
+        return key;
+    }
+
+    /** The digest a request is recognised by under its idempotency key. */
+    static String fingerprint(String source) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(source.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
     }
 
     static int limit(Integer limit) {

@@ -215,6 +215,24 @@ class WebhookApiTest extends ApiTestBase {
     }
 
     @Test
+    void a_create_retried_with_its_idempotency_key_answers_the_first_response_and_creates_one_endpoint() {
+        String body = "{\"url\":\"" + receiver.url("/hook") + "\",\"events\":[\"*\"]}";
+
+        byte[] first = merchant.post("/v1/webhook-endpoints", body, "create-hook-1").expectStatus().isCreated()
+                .expectBody().returnResult().getResponseBody();
+        byte[] again = merchant.post("/v1/webhook-endpoints", body, "create-hook-1").expectStatus().isCreated()
+                .expectBody().returnResult().getResponseBody();
+
+        assertThat(again).isEqualTo(first);
+        assertThat(json(new String(first, java.nio.charset.StandardCharsets.UTF_8)).get("secret").asString()).startsWith("whsec_");
+        merchant.get("/v1/webhook-endpoints").expectStatus().isOk().expectBody().jsonPath("$.data.length()").isEqualTo(1);
+        merchant.post("/v1/webhook-endpoints", body.replace("[\"*\"]", "[\"payment.failed\"]"), "create-hook-1")
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("idempotency_key_reuse");
+        merchant.post("/v1/webhook-endpoints", body, "x".repeat(256)).expectStatus().isBadRequest();
+        merchant.get("/v1/webhook-endpoints").expectStatus().isOk().expectBody().jsonPath("$.data.length()").isEqualTo(1);
+    }
+
+    @Test
     void another_merchants_endpoints_and_deliveries_answer_404() {
         String id = (String) endpoint("/hook", "[\"*\"]").get("id");
         merchant.openAccount("EUR", 0);

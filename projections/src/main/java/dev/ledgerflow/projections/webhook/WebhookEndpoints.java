@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -16,6 +17,9 @@ public final class WebhookEndpoints {
 
     private static final String COLUMNS = "id, merchant_id, url, description, event_types, status, disabled_reason, secret,"
             + " previous_secret, previous_secret_expires_at, created_at, updated_at";
+
+    private static final String INSERT = "insert into webhook_endpoints (id, merchant_id, url, description, event_types,"
+            + " status, secret) values ($1, $2, $3, $4, $5, 'enabled', $6) returning " + COLUMNS;
 
     private final Sql sql;
 
@@ -64,11 +68,64 @@ public final class WebhookEndpoints {
     public record Changes(String url, List<String> events, String description, String status) {}
 
     public Mono<Endpoint> create(String merchantId, String url, List<String> events, String description, Instant now) {
-        return sql.query("insert into webhook_endpoints (id, merchant_id, url, description, event_types, status, secret)"
-                                + " values ($1, $2, $3, $4, $5, 'enabled', $6) returning " + COLUMNS,
-                        WebhookEndpoints::endpoint,
+        return sql.query(INSERT, WebhookEndpoints::endpoint,
                         Ids.newId("we", now), merchantId, url, orNull(description), events.toArray(String[]::new),
                         WebhookSecrets.newSecret())
+                .single();
+    }
+
+    /**
+     * An {@code Idempotency-Key} of a create request.
+     *
+     * @param fingerprint a digest of the request: the same key with another request is a misuse
+     * @param status the HTTP status stored with the response
+     */
+    public record IdempotencyKey(String key, String fingerprint, int status, Duration ttl) {}
+
+    /** What an idempotent create came to: a new endpoint, or the response stored for the key. */
+    public sealed interface Creation {
+
+        /** @param responseBody the response rendered for it, now stored under the key */
+        record Created(Endpoint endpoint, String responseBody) implements Creation {}
+
+        /** The key was used before (and has not expired): its stored request fingerprint and response. */
+        record Stored(String fingerprint, int status, String responseBody) implements Creation {}
+    }
+
+    /**
+     * Creates an endpoint under an idempotency key, in one transaction with the key's row in
+     * {@code idempotency_keys} (the table the event store's appends use, scoped by merchant): a
+     * retried request finds the stored response instead of creating a second endpoint. A concurrent
+     * request with the same key waits for this one's commit and then finds its response.
+     */
+    public Mono<Creation> create(String merchantId, String url, List<String> events, String description, Instant now,
+            IdempotencyKey key, Function<Endpoint, String> render) {
+        return sql.inTransaction(c -> Sql.query(c, "insert into idempotency_keys as k (scope, key, fingerprint,"
+                                + " response_status, response_body, expires_at)"
+                                + " values ($1, $2, $3, $4, '', now() + $5::float8 * interval '1 millisecond')"
+                                + " on conflict (scope, key) do update set fingerprint = excluded.fingerprint,"
+                                + " response_status = excluded.response_status, response_body = '', position = 0,"
+                                + " created_at = now(), expires_at = excluded.expires_at"
+                                + " where k.expires_at <= now()"
+                                + " returning k.key",
+                        row -> row.get("key", String.class),
+                        merchantId, key.key(), key.fingerprint(), key.status(), key.ttl().toMillis())
+                        .next()
+                        .flatMap(claimed -> Sql.query(c, INSERT, WebhookEndpoints::endpoint,
+                                        Ids.newId("we", now), merchantId, url, orNull(description), events.toArray(String[]::new),
+                                        WebhookSecrets.newSecret())
+                                .single()
+                                .flatMap(endpoint -> {
+                                    String body = render.apply(endpoint);
+                                    return Sql.update(c, "update idempotency_keys set response_body = $3 where scope = $1 and key = $2",
+                                                    merchantId, key.key(), body)
+                                            .thenReturn((Creation) new Creation.Created(endpoint, body));
+                                }))
+                        .switchIfEmpty(Mono.defer(() -> Sql.query(c, "select fingerprint, response_status, response_body"
+                                        + " from idempotency_keys where scope = $1 and key = $2",
+                                row -> (Creation) new Creation.Stored(row.get("fingerprint", String.class),
+                                        row.get("response_status", Integer.class), row.get("response_body", String.class)),
+                                merchantId, key.key()).next())))
                 .single();
     }
 
