@@ -123,9 +123,9 @@ public final class DeliveryWorker implements Disposable {
             return deliveries.abandon(claimed, "the endpoint is disabled");
         }
         Instant startedAt = clock.instant();
-        URI url = DestinationGuard.parse(claimed.url());
-        return guard.check(url)
-                .then(Mono.defer(() -> send(claimed, url, startedAt)))
+        // A refused destination is a failed attempt like any other: the URL or its DNS may be fixed.
+        return Mono.fromCallable(() -> DestinationGuard.parse(claimed.url()))
+                .flatMap(url -> guard.check(url).then(Mono.defer(() -> send(claimed, url, startedAt))))
                 .onErrorResume(DestinationGuard.Refused.class, refused ->
                         Mono.just(new AttemptResult(startedAt, Duration.ZERO, null, null, refused.getMessage(), null)))
                 .flatMap(result -> record(claimed, result));

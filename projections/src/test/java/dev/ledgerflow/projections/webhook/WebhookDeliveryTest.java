@@ -318,6 +318,24 @@ class WebhookDeliveryTest {
         verify(request, after.secret());
     }
 
+    @Test
+    void the_destination_is_checked_again_at_delivery_time_and_a_private_one_is_never_called() {
+        WebhookSettings settings = WebhookHarness.testSettings(List.of(Duration.ZERO, Duration.ofMillis(100)))
+                .withPrivateDestinations(false);
+        WebhookHarness h = harness(settings).startService();
+        // Registered behind the API's back (or its DNS changed since): the worker still refuses it.
+        h.endpoint("mer_a", receiver.url("/internal"), "*");
+        h.append("mer_a", "payment.created", payment("pay_1", "processing"));
+
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").size() == 1
+                && h.deliveriesOf("mer_a").getFirst().status().equals("dead"));
+        var dead = h.deliveriesOf("mer_a").getFirst();
+        assertThat(dead.attempts()).isEqualTo(2);
+        assertThat(dead.lastStatusCode()).isNull();
+        assertThat(dead.lastError()).contains("127.0.0.1").contains("public addresses");
+        assertThat(receiver.received()).isEmpty();
+    }
+
     @Nested
     class RetriesAndDeadLetters {
 
