@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.core.JsonPointer;
 
 /**
  * Stores one aggregate's events. A payload holds the domain event under {@code event} (what
@@ -15,6 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
  * stream to describe an event.
  */
 public final class EventCodec<E> {
+
+    private static final JsonPointer EVENT = JsonPointer.compile("/event");
 
     private final Map<String, Class<? extends E>> classByType;
     private final Function<E, String> typeOf;
@@ -25,15 +27,15 @@ public final class EventCodec<E> {
     }
 
     public NewEvent encode(E event, Object data, EventMetadata metadata) {
-        ObjectNode payload = LedgerJson.mapper().createObjectNode();
-        payload.set("event", LedgerJson.mapper().valueToTree(event));
-        payload.set("data", LedgerJson.mapper().valueToTree(data));
         return new NewEvent(
                 UUID.randomUUID(),
                 typeOf.apply(event),
-                LedgerJson.mapper().writeValueAsString(payload),
+                LedgerJson.mapper().writeValueAsString(new Payload(event, data)),
                 LedgerJson.mapper().writeValueAsString(metadata));
     }
+
+    /** The stored payload: written in one pass, no intermediate tree. */
+    private record Payload(Object event, Object data) {}
 
     public boolean handles(String type) {
         return classByType.containsKey(type);
@@ -44,8 +46,8 @@ public final class EventCodec<E> {
         if (type == null) {
             throw new IllegalStateException("stream " + recorded.streamId() + " holds an unknown event type " + recorded.type());
         }
-        JsonNode payload = LedgerJson.mapper().readTree(recorded.payloadJson());
-        return LedgerJson.mapper().treeToValue(payload.get("event"), type);
+        // Reads only the "event" member, straight into the record: no intermediate tree.
+        return LedgerJson.mapper().readerFor(type).at(EVENT).readValue(recorded.payloadJson());
     }
 
     /** The public object after the change, as stored with the event. */
