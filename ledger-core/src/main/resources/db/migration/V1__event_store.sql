@@ -91,6 +91,8 @@ declare
     last_pos     bigint;
     n_events     int;
     dup_version  bigint;
+    has_changes  boolean;
+    keyed_rows   bigint;
 begin
     for cmd in select value from jsonb_array_elements(batch) loop
         i := i + 1;
@@ -100,43 +102,35 @@ begin
         idem_taken := false;
         rejection := null;
 
-        -- 1. The idempotency key: claim it, or answer with what is stored for it.
+        -- 1. The idempotency key: answer with what is stored for it, or remember to store it with the
+        --    events (step 4). A key taken meanwhile by a concurrent transaction fails the batch as a
+        --    serialisation failure: the writer retries it and then finds the stored answer here.
         if idem is not null and jsonb_typeof(idem) = 'object' then
-            insert into idempotency_keys as k (scope, key, fingerprint, response_status, response_body, expires_at)
-            values (idem ->> 'scope', idem ->> 'key', idem ->> 'fingerprint', (idem ->> 'status')::int,
-                    idem ->> 'body', now() + make_interval(secs => (idem ->> 'ttl_seconds')::double precision))
-            on conflict do nothing;
+            select k.* into existing from idempotency_keys k
+             where k.scope = idem ->> 'scope' and k.key = idem ->> 'key';
             if found then
-                idem_taken := true;
-            else
-                select k.* into existing from idempotency_keys k
-                 where k.scope = idem ->> 'scope' and k.key = idem ->> 'key' for update;
                 if existing.expires_at > now() then
                     return query select i, 'replay'::text, null::text, existing.position, existing.position,
                                         null::bigint, existing.response_status, existing.response_body,
                                         existing.fingerprint;
                     continue;
                 end if;
-                update idempotency_keys k
-                   set fingerprint = idem ->> 'fingerprint', response_status = (idem ->> 'status')::int,
-                       response_body = idem ->> 'body', position = 0, created_at = now(),
-                       expires_at = now() + make_interval(secs => (idem ->> 'ttl_seconds')::double precision)
-                 where k.scope = idem ->> 'scope' and k.key = idem ->> 'key';
-                idem_taken := true;
+                delete from idempotency_keys k where k.scope = idem ->> 'scope' and k.key = idem ->> 'key';
             end if;
+            idem_taken := true;
         end if;
 
         -- 2. The stream version. The row lock serialises writers of one stream until commit.
-        insert into streams as s (stream_id, version) values (sid, 0) on conflict do nothing;
-        select s.version into cur_version from streams s where s.stream_id = sid for update;
+        -- A new stream's row is created (and locked) by the insert; an existing one is locked by the select.
+        insert into streams as s (stream_id, version) values (sid, 0) on conflict do nothing returning s.version into cur_version;
+        if not found then
+            select s.version into cur_version from streams s where s.stream_id = sid for update;
+        end if;
         if (expected = -1 and cur_version <> 0) or (expected >= 0 and cur_version <> expected) then
             -- A retried append that already committed is "already done", not a conflict.
             select min(e.position), max(e.position), max(e.stream_version) into first_pos, last_pos, dup_version
               from events e
              where e.event_id in (select (x ->> 'id')::uuid from jsonb_array_elements(cmd -> 'events') x);
-            if idem_taken then
-                delete from idempotency_keys k where k.scope = idem ->> 'scope' and k.key = idem ->> 'key';
-            end if;
             if first_pos is not null then
                 return query select i, 'ok'::text, 'duplicate'::text, first_pos, last_pos, dup_version,
                                     null::int, null::text, null::text;
@@ -148,11 +142,12 @@ begin
         end if;
 
         -- 3. The balance guard, per account (locked in id order), on the net change of this command.
+        has_changes := cmd ? 'changes';
         for chg in
             select c ->> 'account' as account, max(c ->> 'currency') as currency,
                    sum((c ->> 'posted')::bigint) as posted, sum((c ->> 'pending')::bigint) as pending,
                    bool_or(coalesce((c ->> 'system')::boolean, false)) as system
-              from jsonb_array_elements(coalesce(cmd -> 'changes', '[]'::jsonb)) c
+              from jsonb_array_elements(case when has_changes then cmd -> 'changes' else '[]'::jsonb end) c
              group by c ->> 'account'
              order by c ->> 'account'
         loop
@@ -179,41 +174,50 @@ begin
             end if;
         end loop;
         if rejection is not null then
-            if idem_taken then
-                delete from idempotency_keys k where k.scope = idem ->> 'scope' and k.key = idem ->> 'key';
-            end if;
             return query select i, rejection, rejected_acc, null::bigint, null::bigint, null::bigint,
                                 null::int, null::text, null::text;
             continue;
         end if;
 
-        -- 4. Everything checked: write.
-        insert into account_balances (account_id, currency, merchant_id, overdraft_limit, guarded)
-        select o ->> 'account', o ->> 'currency', o ->> 'merchant', coalesce((o ->> 'overdraft_limit')::bigint, 0), true
-          from jsonb_array_elements(coalesce(cmd -> 'open', '[]'::jsonb)) o;
+        -- 4. Everything checked: write (few statements: each one costs, and this runs per command).
+        if cmd ? 'open' then
+            insert into account_balances (account_id, currency, merchant_id, overdraft_limit, guarded)
+            select o ->> 'account', o ->> 'currency', o ->> 'merchant', coalesce((o ->> 'overdraft_limit')::bigint, 0), true
+              from jsonb_array_elements(cmd -> 'open') o;
+        end if;
 
-        update account_balances b
-           set posted = b.posted + x.posted, pending = b.pending + x.pending
-          from (select c ->> 'account' as account, sum((c ->> 'posted')::bigint) as posted,
-                       sum((c ->> 'pending')::bigint) as pending
-                  from jsonb_array_elements(coalesce(cmd -> 'changes', '[]'::jsonb)) c
-                 group by c ->> 'account') x
-         where b.account_id = x.account;
+        if has_changes then
+            update account_balances b
+               set posted = b.posted + x.posted, pending = b.pending + x.pending
+              from (select c ->> 'account' as account, sum((c ->> 'posted')::bigint) as posted,
+                           sum((c ->> 'pending')::bigint) as pending
+                      from jsonb_array_elements(cmd -> 'changes') c
+                     group by c ->> 'account') x
+             where b.account_id = x.account;
+        end if;
 
+        -- The events, the stream's new version and the idempotency key's position, in one statement.
         with inserted as (
             insert into events (stream_id, stream_version, event_id, type, payload, metadata)
             select sid, cur_version + e.ord, (e.value ->> 'id')::uuid, e.value ->> 'type', e.value -> 'payload',
                    coalesce(e.value -> 'metadata', '{}'::jsonb)
               from jsonb_array_elements(cmd -> 'events') with ordinality as e(value, ord)
              order by e.ord
-            returning position)
-        select min(position), max(position), count(*) into first_pos, last_pos, n_events from inserted;
-
-        update streams s set version = cur_version + n_events where s.stream_id = sid;
-
-        if idem_taken then
-            update idempotency_keys k set position = last_pos
-             where k.scope = idem ->> 'scope' and k.key = idem ->> 'key';
+            returning events.position),
+        bounds as (select min(position) as lo, max(position) as hi, count(*)::int as n from inserted),
+        bumped as (
+            update streams s set version = cur_version + (select n from bounds) where s.stream_id = sid),
+        keyed as (
+            insert into idempotency_keys (scope, key, fingerprint, response_status, response_body, position, expires_at)
+            select idem ->> 'scope', idem ->> 'key', idem ->> 'fingerprint', (idem ->> 'status')::int, idem ->> 'body',
+                   (select hi from bounds), now() + make_interval(secs => (idem ->> 'ttl_seconds')::double precision)
+             where idem_taken
+            on conflict do nothing
+            returning 1)
+        select b.lo, b.hi, b.n, (select count(*) from keyed) into first_pos, last_pos, n_events, keyed_rows from bounds b;
+        if idem_taken and keyed_rows = 0 then
+            raise exception 'idempotency key % was taken by a concurrent transaction', idem ->> 'key'
+                using errcode = '40001';
         end if;
 
         return query select i, 'ok'::text, null::text, first_pos, last_pos, cur_version + n_events,
