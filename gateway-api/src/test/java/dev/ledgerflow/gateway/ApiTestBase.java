@@ -12,6 +12,12 @@ public abstract class ApiTestBase {
     @Autowired
     protected WebTestClient http;
 
+    /** Generous: the first call of a context (e.g. generating the OpenAPI document) can be slow on a busy machine. */
+    @org.junit.jupiter.api.BeforeEach
+    void patientClient() {
+        http = http.mutate().responseTimeout(java.time.Duration.ofSeconds(60)).build();
+    }
+
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
         TestServers.register(registry);

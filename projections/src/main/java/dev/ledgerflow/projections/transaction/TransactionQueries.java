@@ -1,0 +1,162 @@
+package dev.ledgerflow.projections.transaction;
+
+import dev.ledgerflow.projections.Slice;
+import dev.ledgerflow.projections.projector.Binder;
+import dev.ledgerflow.projections.projector.ProjectionCatalog;
+import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.projections.projector.TableNames;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads the transaction view: a merchant's payments, refunds, transfers and deposits, newest first by
+ * (created_at, id), filtered, paged with a cursor, or streamed whole for an export.
+ *
+ * <p>The cursor is the last row of the previous page: the next page holds what sorts strictly after
+ * it. Rows never move in this order (created_at and id never change), so paging is stable while new
+ * rows arrive: new ones sort before the pages already read, and nothing is skipped or repeated.
+ */
+public final class TransactionQueries {
+
+    private static final String COLUMNS = "id, type, status, amount, currency, account_id, to_account_id, payment_id,"
+            + " description, created_at, updated_at, position, data::text as data";
+    private static final String ORDER = " order by created_at desc, id desc";
+    /** Rows fetched from the server at a time while streaming an export. */
+    private static final int EXPORT_FETCH_SIZE = 500;
+
+    /**
+     * What to list. Every present filter must hold.
+     *
+     * @param account either side of a transfer, the account of a deposit, the wallet of a payment or
+     *     of its refunds
+     * @param createdGte created at or after; {@code createdLt} before
+     */
+    public record Filter(String merchantId, Optional<String> type, Optional<String> status, Optional<String> account,
+            Optional<Instant> createdGte, Optional<Instant> createdLt) {
+
+        public Filter {
+            Objects.requireNonNull(merchantId, "merchantId");
+        }
+
+        public static Filter of(String merchantId) {
+            return new Filter(merchantId, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty());
+        }
+
+        public Filter withType(String value) {
+            return new Filter(merchantId, Optional.of(value), status, account, createdGte, createdLt);
+        }
+    }
+
+    /** Where a page starts: after this row. */
+    public record Cursor(Instant createdAt, String id) {}
+
+    /** One row of the view. {@code data} is the object's public JSON. */
+    public record Row(String id, String type, String status, long amount, String currency, String accountId,
+            String toAccountId, String paymentId, String description, Instant createdAt, Instant updatedAt,
+            long position, String data) {}
+
+    private final ConnectionFactory connections;
+    private final ProjectionCatalog catalog;
+
+    public TransactionQueries(ConnectionFactory connections, ProjectionCatalog catalog) {
+        this.connections = connections;
+        this.catalog = catalog;
+    }
+
+    /** The cursor of a merchant's row, or empty when the merchant has no row with that id. */
+    public Mono<Optional<Cursor>> cursor(String merchantId, String id) {
+        return catalog.read(TransactionsProjection.NAME, tables -> Sql.query(connections,
+                        "select created_at, id from " + tables.table(TransactionsProjection.TABLE)
+                                + " where id = $1 and merchant_id = $2",
+                        s -> s.bind("$1", id).bind("$2", merchantId),
+                        row -> new Cursor(row.get("created_at", OffsetDateTime.class).toInstant(), row.get("id", String.class))))
+                .next()
+                .map(Optional::of)
+                .defaultIfEmpty(Optional.empty());
+    }
+
+    /** Up to {@code limit} rows after {@code after}, and whether more follow. */
+    public Mono<Slice<Row>> page(Filter filter, Optional<Cursor> after, int limit) {
+        return catalog.read(TransactionsProjection.NAME, tables -> {
+                    Binder binder = new Binder();
+                    String sql = select(tables, filter, after, Optional.of(limit + 1), binder);
+                    return Sql.query(connections, sql, binder::applyTo, TransactionQueries::row);
+                })
+                .collectList()
+                .map(rows -> Slice.of(rows, limit));
+    }
+
+    /**
+     * Every row after {@code after}, streamed from the database as the subscriber asks for them: the
+     * server sends {@value #EXPORT_FETCH_SIZE} rows at a time, so memory stays constant however many.
+     */
+    public Flux<Row> stream(Filter filter, Optional<Cursor> after) {
+        return catalog.active(TransactionsProjection.NAME).flatMapMany(tables -> {
+            Binder binder = new Binder();
+            String sql = select(tables, filter, after, Optional.empty(), binder);
+            return Flux.usingWhen(connections.create(),
+                    connection -> Flux.from(binder.applyTo(connection.createStatement(sql)).fetchSize(EXPORT_FETCH_SIZE).execute())
+                            .concatMap(result -> result.map(TransactionQueries::row)),
+                    Connection::close);
+        });
+    }
+
+    /**
+     * The query. With an account, the two sides (account_id, to_account_id) are two index scans in
+     * the same order, merged: no sort of everything the account ever did.
+     */
+    static String select(TableNames tables, Filter filter, Optional<Cursor> after, Optional<Integer> limit, Binder binder) {
+        String table = tables.table(TransactionsProjection.TABLE);
+        List<String> where = new ArrayList<>();
+        where.add("merchant_id = " + binder.bind(filter.merchantId()));
+        filter.type().ifPresent(type -> where.add("type = " + binder.bind(type)));
+        filter.status().ifPresent(status -> where.add("status = " + binder.bind(status)));
+        filter.createdGte().ifPresent(t -> where.add("created_at >= " + binder.bind(utc(t))));
+        filter.createdLt().ifPresent(t -> where.add("created_at < " + binder.bind(utc(t))));
+        after.ifPresent(c -> where.add("(created_at, id) < (" + binder.bind(utc(c.createdAt())) + ", " + binder.bind(c.id()) + ")"));
+        String limitClause = limit.map(n -> " limit " + binder.bind(n)).orElse("");
+        String conditions = String.join(" and ", where);
+        if (filter.account().isEmpty()) {
+            return "select " + COLUMNS + " from " + table + " where " + conditions + ORDER + limitClause;
+        }
+        String account = binder.bind(filter.account().get());
+        return "select * from ("
+                + "(select " + COLUMNS + " from " + table + " where account_id = " + account + " and " + conditions
+                + ORDER + limitClause + ")"
+                + " union all "
+                + "(select " + COLUMNS + " from " + table + " where to_account_id = " + account + " and " + conditions
+                + ORDER + limitClause + ")) both_sides" + ORDER + limitClause;
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static Row row(Readable row) {
+        return new Row(
+                row.get("id", String.class),
+                row.get("type", String.class),
+                row.get("status", String.class),
+                row.get("amount", Long.class),
+                row.get("currency", String.class),
+                row.get("account_id", String.class),
+                row.get("to_account_id", String.class),
+                row.get("payment_id", String.class),
+                row.get("description", String.class),
+                row.get("created_at", OffsetDateTime.class).toInstant(),
+                row.get("updated_at", OffsetDateTime.class).toInstant(),
+                row.get("position", Long.class),
+                row.get("data", String.class));
+    }
+}
