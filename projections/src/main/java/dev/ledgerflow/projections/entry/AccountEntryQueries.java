@@ -3,6 +3,7 @@ package dev.ledgerflow.projections.entry;
 import dev.ledgerflow.projections.Slice;
 import dev.ledgerflow.projections.projector.ProjectionCatalog;
 import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.projections.projector.TableNames;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import java.time.Instant;
@@ -34,8 +35,7 @@ public final class AccountEntryQueries {
     /** Up to {@code limit} entries of an account, newest first, older than entry {@code beforeEntryNo} if given. */
     public Mono<Slice<Entry>> page(String accountId, Optional<Long> beforeEntryNo, int limit) {
         return catalog.read(AccountEntriesProjection.NAME, tables -> Sql.query(connections,
-                        "select " + COLUMNS + " from " + tables.table(AccountEntriesProjection.TABLE)
-                                + " where account_id = $1 and entry_no < $2 order by entry_no desc limit $3",
+                        pageSql(tables),
                         s -> s.bind("$1", accountId).bind("$2", beforeEntryNo.orElse(Long.MAX_VALUE)).bind("$3", limit + 1),
                         AccountEntryQueries::entry))
                 .collectList()
@@ -45,13 +45,24 @@ public final class AccountEntryQueries {
     /** The last entry of an account at or before {@code at}: its balances are the account's balance then. */
     public Mono<Optional<Entry>> lastAtOrBefore(String accountId, Instant at) {
         return catalog.read(AccountEntriesProjection.NAME, tables -> Sql.query(connections,
-                        "select " + COLUMNS + " from " + tables.table(AccountEntriesProjection.TABLE)
-                                + " where account_id = $1 and created_at <= $2 order by created_at desc, entry_no desc limit 1",
+                        atSql(tables),
                         s -> s.bind("$1", accountId).bind("$2", at.atOffset(ZoneOffset.UTC)),
                         AccountEntryQueries::entry))
                 .next()
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty());
+    }
+
+    /** Entries of account $1 numbered below $2, newest first, $3 of them. */
+    public static String pageSql(TableNames tables) {
+        return "select " + COLUMNS + " from " + tables.table(AccountEntriesProjection.TABLE)
+                + " where account_id = $1 and entry_no < $2 order by entry_no desc limit $3";
+    }
+
+    /** The last entry of account $1 at or before time $2. */
+    public static String atSql(TableNames tables) {
+        return "select " + COLUMNS + " from " + tables.table(AccountEntriesProjection.TABLE)
+                + " where account_id = $1 and created_at <= $2 order by created_at desc, entry_no desc limit 1";
     }
 
     private static Entry entry(Readable row) {

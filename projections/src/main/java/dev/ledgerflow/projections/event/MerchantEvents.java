@@ -38,7 +38,14 @@ public final class MerchantEvents {
     public Flux<RecordedEvent> after(String merchantId, LogPosition after, Optional<LogPosition> upTo, Optional<String> type,
             int limit) {
         Binder binder = new Binder();
-        String sql = "select " + COLUMNS + " from events where (metadata ->> 'merchant') = " + binder.bind(merchantId)
+        String sql = afterSql(merchantId, after, upTo, type, limit, binder);
+        return Sql.query(connections, sql, binder::applyTo, MerchantEvents::event);
+    }
+
+    /** The SQL of {@link #after}, binding its parameters into {@code binder}. */
+    public static String afterSql(String merchantId, LogPosition after, Optional<LogPosition> upTo, Optional<String> type,
+            int limit, Binder binder) {
+        return "select " + COLUMNS + " from events where (metadata ->> 'merchant') = " + binder.bind(merchantId)
                 + " and (txid, position) > (" + binder.bind(Long.toString(after.txid())) + "::text::xid8, "
                 + binder.bind(after.position()) + ")"
                 + " and txid < pg_snapshot_xmin(pg_current_snapshot())"
@@ -46,7 +53,6 @@ public final class MerchantEvents {
                         + binder.bind(last.position()) + ")").orElse("")
                 + type.map(t -> " and type = " + binder.bind(t)).orElse("")
                 + " order by events.txid, events.position limit " + binder.bind(limit);
-        return Sql.query(connections, sql, binder::applyTo, MerchantEvents::event);
     }
 
     /** The last event of the feed (that no running transaction can still precede), or the start. */

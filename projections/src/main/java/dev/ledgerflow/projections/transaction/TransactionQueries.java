@@ -98,25 +98,40 @@ public final class TransactionQueries {
     }
 
     /**
-     * Every row after {@code after}, streamed from the database as the subscriber asks for them: the
-     * server sends {@value #EXPORT_FETCH_SIZE} rows at a time, so memory stays constant however many.
+     * Every row after {@code after}, streamed from the database as the subscriber asks for them: a
+     * server-side cursor in one read-only, repeatable-read transaction (so the export is one consistent
+     * snapshot), fetched {@value #EXPORT_FETCH_SIZE} rows at a time, each fetch only once the previous
+     * rows were taken. Memory stays constant however many rows there are, and the planner, knowing it
+     * plans a cursor, prefers the index order to sorting the whole set before the first row.
      */
     public Flux<Row> stream(Filter filter, Optional<Cursor> after) {
         return catalog.active(TransactionsProjection.NAME).flatMapMany(tables -> {
             Binder binder = new Binder();
             String sql = select(tables, filter, after, Optional.empty(), binder);
             return Flux.usingWhen(connections.create(),
-                    connection -> Flux.from(binder.applyTo(connection.createStatement(sql)).fetchSize(EXPORT_FETCH_SIZE).execute())
-                            .concatMap(result -> result.map(TransactionQueries::row)),
-                    Connection::close);
+                    connection -> Sql.update(connection, "start transaction isolation level repeatable read, read only", s -> s)
+                            .then(Sql.update(connection, "declare export no scroll cursor for " + sql, binder::applyTo))
+                            .thenMany(Mono.defer(() -> Sql.query(connection, "fetch " + EXPORT_FETCH_SIZE + " from export", s -> s,
+                                            TransactionQueries::row).collectList())
+                                    .repeat()
+                                    .takeUntil(rows -> rows.size() < EXPORT_FETCH_SIZE)
+                                    .concatMapIterable(rows -> rows, 1)),
+                    connection -> Sql.update(connection, "commit", s -> s).then(Mono.from(connection.close())),
+                    (connection, error) -> endAndClose(connection),
+                    TransactionQueries::endAndClose);
         });
     }
 
+    private static Mono<Void> endAndClose(Connection connection) {
+        return Sql.update(connection, "rollback", s -> s).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()));
+    }
+
     /**
-     * The query. With an account, the two sides (account_id, to_account_id) are two index scans in
+     * The SQL of a page (with a limit) or of an export (without), binding its parameters into
+     * {@code binder}. With an account, the two sides (account_id, to_account_id) are two index scans in
      * the same order, merged: no sort of everything the account ever did.
      */
-    static String select(TableNames tables, Filter filter, Optional<Cursor> after, Optional<Integer> limit, Binder binder) {
+    public static String select(TableNames tables, Filter filter, Optional<Cursor> after, Optional<Integer> limit, Binder binder) {
         String table = tables.table(TransactionsProjection.TABLE);
         List<String> where = new ArrayList<>();
         where.add("merchant_id = " + binder.bind(filter.merchantId()));

@@ -4,6 +4,7 @@ import dev.ledgerflow.projections.Slice;
 import dev.ledgerflow.projections.projector.Binder;
 import dev.ledgerflow.projections.projector.ProjectionCatalog;
 import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.projections.projector.TableNames;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import java.time.Instant;
@@ -38,18 +39,24 @@ public final class VolumeQueries {
             int limit) {
         return catalog.read(VolumeProjection.NAME, tables -> {
                     Binder binder = new Binder();
-                    String sql = "select period_start, currency, count, gross, refund_count, refunded from "
-                            + tables.table(VolumeProjection.TABLE)
-                            + " where merchant_id = " + binder.bind(merchantId)
-                            + " and granularity = " + binder.bind(granularity)
-                            + " and period_start >= " + binder.bind(from.atOffset(ZoneOffset.UTC))
-                            + " and period_start < " + binder.bind(to.atOffset(ZoneOffset.UTC))
-                            + currency.map(c -> " and currency = " + binder.bind(c)).orElse("")
-                            + " order by period_start, currency limit " + binder.bind(limit + 1);
+                    String sql = reportSql(tables, merchantId, granularity, currency, from, to, limit + 1, binder);
                     return Sql.query(connections, sql, binder::applyTo, VolumeQueries::row);
                 })
                 .collectList()
                 .map(rows -> Slice.of(rows, limit));
+    }
+
+    /** The SQL of a report, binding its parameters into {@code binder}. */
+    public static String reportSql(TableNames tables, String merchantId, String granularity, Optional<String> currency,
+            Instant from, Instant to, int limit, Binder binder) {
+        return "select period_start, currency, count, gross, refund_count, refunded from "
+                + tables.table(VolumeProjection.TABLE)
+                + " where merchant_id = " + binder.bind(merchantId)
+                + " and granularity = " + binder.bind(granularity)
+                + " and period_start >= " + binder.bind(from.atOffset(ZoneOffset.UTC))
+                + " and period_start < " + binder.bind(to.atOffset(ZoneOffset.UTC))
+                + currency.map(c -> " and currency = " + binder.bind(c)).orElse("")
+                + " order by period_start, currency limit " + binder.bind(limit);
     }
 
     private static Row row(Readable row) {

@@ -45,11 +45,11 @@ public final class TestLedger implements AutoCloseable {
                 .block(WAIT);
     }
 
-    /** Runs one SQL statement. */
+    /** Runs one SQL statement (bulk loads included: it may take minutes). */
     public void execute(String sql) {
         Flux.usingWhen(pool.create(), c -> Flux.from(c.createStatement(sql).execute()).flatMap(r -> r.getRowsUpdated()),
                         Connection::close)
-                .blockLast(WAIT);
+                .blockLast(Duration.ofMinutes(5));
     }
 
     @Override
