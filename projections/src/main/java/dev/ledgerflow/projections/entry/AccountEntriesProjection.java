@@ -8,7 +8,8 @@ import java.util.List;
  * transfers, deposits, refunds), numbered per account, with the posted and pending balances after
  * it. It answers an account's entries newest first, and its balance at any past time.
  *
- * <p>Balances run in feed order. {@code created_at} is the event's recorded time, raised where needed
+ * <p>Each account's last entry is also kept in {@code account_heads}: its balances are the projected
+ * balance of the account. Balances run in feed order. {@code created_at} is the event's recorded time, raised where needed
  * to the account's previous entry's, so that it never decreases along an account's entries: then the
  * last entry at or before a time is one index probe and its balances are the balance at that time.
  * (Two transactions touching one account can commit in an order that differs from their start times
@@ -18,6 +19,7 @@ public final class AccountEntriesProjection {
 
     public static final String NAME = "account_entries";
     public static final String TABLE = "account_entries";
+    public static final String HEADS = "account_heads";
 
     static final String CREATE_TABLE = """
             create table {account_entries} (
@@ -39,6 +41,23 @@ public final class AccountEntriesProjection {
                 primary key (account_id, entry_no)
             )""";
 
+    /** Each account's last entry: where the next page's running balances start. */
+    static final String CREATE_HEADS = """
+            create table {account_heads} (
+                account_id text        primary key,
+                entry_no   bigint      not null,
+                posted     bigint      not null,
+                pending    bigint      not null,
+                last_at    timestamptz not null
+            )""";
+
+    /**
+     * One statement per page: the page's postings numbered and summed per account in feed order, on
+     * top of each account's head; then the heads moved to the page's last entries. (All parts of one
+     * statement see one snapshot, so the heads read are those from before the page. Reading the
+     * heads from the entries table itself would make every lookup walk over the entries this very
+     * statement has inserted, invisible to it, and cost quadratic time on busy accounts.)
+     */
     static final String APPEND = """
             with postings as (
                 select p.value ->> 'account_id' as account_id, p.value ->> 'currency' as currency,
@@ -56,20 +75,21 @@ public final class AccountEntriesProjection {
                   from postings q
                 window w as (partition by q.account_id order by q.feed_txid, q.position, q.seq
                              rows between unbounded preceding and current row)
-            ), heads as (
-                select a.account_id, h.entry_no, h.posted_after, h.pending_after, h.created_at
-                  from (select distinct account_id from postings) a
-                  left join lateral (select l.entry_no, l.posted_after, l.pending_after, l.created_at
-                                       from {account_entries} l where l.account_id = a.account_id
-                                      order by l.entry_no desc limit 1) h on true
+            ), inserted as (
+                insert into {account_entries} (account_id, entry_no, currency, merchant_id, posted_delta, pending_delta,
+                                               posted_after, pending_after, created_at, txid, position, seq, event_id,
+                                               event_type, object_id)
+                select r.account_id, coalesce(h.entry_no, 0) + r.n, r.currency, r.merchant_id, r.posted_delta,
+                       r.pending_delta, coalesce(h.posted, 0) + r.posted_run, coalesce(h.pending, 0) + r.pending_run,
+                       greatest(h.last_at, r.at_run), r.txid, r.position, r.seq, r.event_id, r.event_type, r.object_id
+                  from running r left join {account_heads} h on h.account_id = r.account_id
+                returning account_id, entry_no, posted_after, pending_after, created_at
             )
-            insert into {account_entries} (account_id, entry_no, currency, merchant_id, posted_delta, pending_delta,
-                                           posted_after, pending_after, created_at, txid, position, seq, event_id,
-                                           event_type, object_id)
-            select r.account_id, coalesce(h.entry_no, 0) + r.n, r.currency, r.merchant_id, r.posted_delta, r.pending_delta,
-                   coalesce(h.posted_after, 0) + r.posted_run, coalesce(h.pending_after, 0) + r.pending_run,
-                   greatest(h.created_at, r.at_run), r.txid, r.position, r.seq, r.event_id, r.event_type, r.object_id
-              from running r join heads h using (account_id)
+            insert into {account_heads} as h (account_id, entry_no, posted, pending, last_at)
+            select distinct on (account_id) account_id, entry_no, posted_after, pending_after, created_at
+              from inserted order by account_id, entry_no desc
+            on conflict (account_id) do update set entry_no = excluded.entry_no, posted = excluded.posted,
+                pending = excluded.pending, last_at = excluded.last_at
             """.formatted(Projection.PAGE);
 
     /** An account's entries at or before a time: the balance at that time. */
@@ -79,6 +99,6 @@ public final class AccountEntriesProjection {
     private AccountEntriesProjection() {}
 
     public static Projection definition() {
-        return new Projection(NAME, List.of(TABLE), List.of(CREATE_TABLE), INDEXES, List.of(APPEND));
+        return new Projection(NAME, List.of(TABLE, HEADS), List.of(CREATE_TABLE, CREATE_HEADS), INDEXES, List.of(APPEND));
     }
 }

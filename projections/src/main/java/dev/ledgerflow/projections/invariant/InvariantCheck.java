@@ -48,16 +48,20 @@ public final class InvariantCheck {
             + " where b.account_id is null or b.posted <> coalesce(f.posted, 0) or b.pending <> coalesce(f.pending, 0)"
             + " order by 1 limit " + LISTED_MAX;
 
+    /** The heads (projected balances) against the fold, and against the last entry of each account. */
     private static final String ENTRIES = "with folded as (" + FOLDED.formatted("where " + UP_TO_CHECKPOINT) + "),"
-            + " heads as (select distinct on (account_id) account_id, entry_no, posted_after, pending_after"
+            + " last as (select distinct on (account_id) account_id, entry_no, posted_after, pending_after"
             + " from {account_entries} order by account_id, entry_no desc)"
-            + " select coalesce(h.account_id, f.account_id) as id,"
-            + " format('entries %s, posted %s, pending %s', h.entry_no, h.posted_after, h.pending_after) as projected,"
+            + " select coalesce(h.account_id, f.account_id, l.account_id) as id,"
+            + " format('entries %s, posted %s, pending %s; last entry %s: posted %s, pending %s', h.entry_no, h.posted, h.pending,"
+            + " l.entry_no, l.posted_after, l.pending_after) as projected,"
             + " format('entries %s, posted %s, pending %s', f.entries, f.posted, f.pending) as replayed,"
             + " count(*) over () as mismatches"
-            + " from heads h full join folded f on f.account_id = h.account_id"
-            + " where h.account_id is null or f.account_id is null or h.entry_no <> f.entries"
-            + " or h.posted_after <> f.posted or h.pending_after <> f.pending"
+            + " from {account_heads} h full join folded f on f.account_id = h.account_id"
+            + " full join last l on l.account_id = coalesce(h.account_id, f.account_id)"
+            + " where h.account_id is null or f.account_id is null or l.account_id is null"
+            + " or h.entry_no <> f.entries or h.posted <> f.posted or h.pending <> f.pending"
+            + " or l.entry_no <> h.entry_no or l.posted_after <> h.posted or l.pending_after <> h.pending"
             + " order by 1 limit " + LISTED_MAX;
 
     private static final String TRANSACTIONS = "with replayed as (select distinct on (e.payload -> 'data' ->> 'id')"

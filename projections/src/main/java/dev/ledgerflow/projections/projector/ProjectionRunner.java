@@ -200,6 +200,8 @@ public final class ProjectionRunner {
         return Mono.usingWhen(
                 connections.create(),
                 connection -> Mono.from(connection.beginTransaction())
+                        // A page sorts its events per object and per account: in memory, not on disk.
+                        .then(Sql.update(connection, "set local work_mem = '64MB'", s -> s))
                         .then(Sql.update(connection, LOCK, s -> s.bind("$1", lockKey)))
                         .then(checkpoint(connection))
                         .flatMap(saved -> saved.retired()

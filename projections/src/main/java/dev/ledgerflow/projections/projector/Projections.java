@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Runs every projection of the service: one live runner per projection on its active generation,
@@ -91,6 +92,8 @@ public final class Projections implements AutoCloseable {
         return Flux.fromIterable(projections)
                 .concatMap(projection -> catalog.ensureFirstGeneration(projection)
                         .then(catalog.generations(projection.name()))
+                        // A pooled session that died (a database restart) fails once; a new one is taken.
+                        .retryWhen(Retry.backoff(5, Duration.ofMillis(200)))
                         .doOnNext(generations -> generations.forEach(g -> {
                             if (g.active()) {
                                 startLive(projection, g.generation());

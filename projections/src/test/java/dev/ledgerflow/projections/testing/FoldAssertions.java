@@ -34,5 +34,12 @@ public final class FoldAssertions {
         assertThat(heads.keySet()).containsExactlyInAnyOrderElementsOf(fold.postings.keySet());
         fold.postings.forEach((account, postings) -> assertThat(heads.get(account)).as(account)
                 .containsExactly(postings.size(), postings.size(), fold.posted.get(account), fold.pending.get(account)));
+        String headsTable = entriesTable.replace("account_entries", "account_heads");
+        List<Map<String, Object>> headRows = ledger.rows("select account_id, entry_no, posted, pending from " + headsTable);
+        assertThat(headRows).hasSize(fold.postings.size());
+        headRows.forEach(row -> assertThat(new long[] {(Long) row.get("entry_no"), (Long) row.get("posted"), (Long) row.get("pending")})
+                .as("head of " + row.get("account_id"))
+                .containsExactly(fold.postings.get((String) row.get("account_id")).size(),
+                        fold.posted.get((String) row.get("account_id")), fold.pending.get((String) row.get("account_id"))));
     }
 }
