@@ -48,9 +48,9 @@ class CsvExportApiTest extends ApiTestBase {
         ApiClient merchant = ApiClient.newMerchant(http);
         String table = projections.catalog().active("transactions").block().table("transactions");
         execute("insert into " + table + " (id, merchant_id, type, status, amount, currency, account_id, created_at,"
-                + " updated_at, version, position, data)"
+                + " updated_at, version, position)"
                 + " select 'dep_' || lpad(i::text, 26, '0'), '" + merchant.merchantId + "', 'deposit', 'posted', i, 'USD',"
-                + " 'acc_X', timestamptz '2025-01-01' + i * interval '1 second', now(), 1, i, '{}'::jsonb"
+                + " 'acc_X', timestamptz '2025-01-01' + i * interval '1 second', now(), 1, i"
                 + " from generate_series(1, " + ROWS + ") as i");
         double exportedBefore = exported();
 

@@ -29,7 +29,11 @@ import reactor.core.publisher.Mono;
 public final class TransactionQueries {
 
     private static final String COLUMNS = "id, type, status, amount, currency, account_id, to_account_id, payment_id,"
-            + " description, created_at, updated_at, position, data::text as data";
+            + " description, created_at, updated_at, position, ";
+    /** The object after its last change: that event's public data (one primary-key lookup per row of a page). */
+    private static final String DATA = "(select e.payload -> 'data' from events e where e.position = t.position)::text as data";
+    /** Exports list the columns only. */
+    private static final String NO_DATA = "null::text as data";
     private static final String ORDER = " order by created_at desc, id desc";
     /** Rows fetched from the server at a time while streaming an export. */
     private static final int EXPORT_FETCH_SIZE = 500;
@@ -61,7 +65,7 @@ public final class TransactionQueries {
     /** Where a page starts: after this row. */
     public record Cursor(Instant createdAt, String id) {}
 
-    /** One row of the view. {@code data} is the object's public JSON. */
+    /** One row of the view. {@code data} is the object's public JSON in pages, null in exports. */
     public record Row(String id, String type, String status, long amount, String currency, String accountId,
             String toAccountId, String paymentId, String description, Instant createdAt, Instant updatedAt,
             long position, String data) {}
@@ -142,15 +146,16 @@ public final class TransactionQueries {
         after.ifPresent(c -> where.add("(created_at, id) < (" + binder.bind(utc(c.createdAt())) + ", " + binder.bind(c.id()) + ")"));
         String limitClause = limit.map(n -> " limit " + binder.bind(n)).orElse("");
         String conditions = String.join(" and ", where);
+        String columns = COLUMNS + (limit.isPresent() ? DATA : NO_DATA);
         if (filter.account().isEmpty()) {
-            return "select " + COLUMNS + " from " + table + " where " + conditions + ORDER + limitClause;
+            return "select " + columns + " from " + table + " t where " + conditions + ORDER + limitClause;
         }
         String account = binder.bind(filter.account().get());
         return "select * from ("
-                + "(select " + COLUMNS + " from " + table + " where account_id = " + account + " and " + conditions
+                + "(select " + columns + " from " + table + " t where account_id = " + account + " and " + conditions
                 + ORDER + limitClause + ")"
                 + " union all "
-                + "(select " + COLUMNS + " from " + table + " where to_account_id = " + account + " and " + conditions
+                + "(select " + columns + " from " + table + " t where to_account_id = " + account + " and " + conditions
                 + ORDER + limitClause + ")) both_sides" + ORDER + limitClause;
     }
 

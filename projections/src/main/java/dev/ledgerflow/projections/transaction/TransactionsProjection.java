@@ -4,8 +4,10 @@ import dev.ledgerflow.projections.projector.Projection;
 import java.util.List;
 
 /**
- * The transaction view: one row per payment, refund, transfer and deposit, holding its latest public
- * object (the {@code data} of its last event) and the columns analysts filter on.
+ * The transaction view: one row per payment, refund, transfer and deposit, with the columns analysts
+ * filter on and the position of its last event, whose {@code data} is its latest public object (read
+ * from there when a listing shows whole objects: copying every object here would double what a
+ * rebuild writes).
  *
  * <p>A row changes only to a higher stream version, so a page that holds several events of one object
  * keeps the last, and an event applied out of stream order could never move a row back. A refund's
@@ -18,13 +20,13 @@ public final class TransactionsProjection {
     public static final String TABLE = "transactions";
 
     private static final String COLUMNS = "id, merchant_id, type, status, amount, currency, account_id, to_account_id,"
-            + " payment_id, description, created_at, updated_at, version, position, data";
+            + " payment_id, description, created_at, updated_at, version, position";
 
     private static final String ON_CONFLICT = " on conflict (id) do update set status = excluded.status,"
             + " amount = excluded.amount, account_id = coalesce(excluded.account_id, t.account_id),"
             + " to_account_id = excluded.to_account_id, description = excluded.description,"
-            + " updated_at = excluded.updated_at, version = excluded.version, position = excluded.position,"
-            + " data = excluded.data where t.version < excluded.version";
+            + " updated_at = excluded.updated_at, version = excluded.version, position = excluded.position"
+            + " where t.version < excluded.version";
 
     static final String CREATE_TABLE = """
             create table {transactions} (
@@ -41,8 +43,7 @@ public final class TransactionsProjection {
                 created_at    timestamptz not null,
                 updated_at    timestamptz not null,
                 version       bigint      not null,
-                position      bigint      not null,
-                data          jsonb       not null
+                position      bigint      not null
             )""";
 
     /** Payments, transfers and deposits: the latest object of each in the page. */
@@ -54,8 +55,7 @@ public final class TransactionsProjection {
             + " coalesce(e.payload -> 'data' -> 'source' ->> 'account', e.payload -> 'data' ->> 'account',"
             + " e.payload -> 'data' ->> 'from_account'),"
             + " e.payload -> 'data' ->> 'to_account', null, e.payload -> 'data' ->> 'description',"
-            + " (e.payload -> 'data' ->> 'created_at')::timestamptz, e.recorded_at, e.stream_version, e.position,"
-            + " e.payload -> 'data'"
+            + " (e.payload -> 'data' ->> 'created_at')::timestamptz, e.recorded_at, e.stream_version, e.position"
             + " from events e where " + Projection.PAGE
             + " and e.type in ('payment.created', 'payment.requires_capture', 'payment.succeeded', 'payment.failed',"
             + " 'payment.canceled', 'transfer.posted', 'deposit.posted')"
@@ -69,8 +69,7 @@ public final class TransactionsProjection {
             + " (e.payload -> 'data' ->> 'amount')::bigint, e.payload -> 'data' ->> 'currency',"
             + " (select p.account_id from {transactions} p where p.id = e.payload -> 'data' ->> 'payment'),"
             + " null, e.payload -> 'data' ->> 'payment', e.payload -> 'data' ->> 'reason',"
-            + " (e.payload -> 'data' ->> 'created_at')::timestamptz, e.recorded_at, e.stream_version, e.position,"
-            + " e.payload -> 'data'"
+            + " (e.payload -> 'data' ->> 'created_at')::timestamptz, e.recorded_at, e.stream_version, e.position"
             + " from events e where " + Projection.PAGE
             + " and e.type in ('refund.created', 'refund.succeeded', 'refund.failed')"
             + " order by e.payload -> 'data' ->> 'id', e.stream_version desc"

@@ -55,14 +55,14 @@ class QueryPlansTest {
             ledger.execute("drop index " + index.get("indexname"));
         }
         ledger.execute("insert into transactions_g1 (id, merchant_id, type, status, amount, currency, account_id, to_account_id,"
-                + " created_at, updated_at, version, position, data)"
+                + " created_at, updated_at, version, position)"
                 + " select (array['pay_', 're_', 'tr_', 'dep_'])[1 + i % 4] || lpad(i::text, 26, '0'),"
                 + " case when i % 2 = 0 then 'mer_hot' else 'mer_' || (i % 500) end,"
                 + " (array['payment', 'refund', 'transfer', 'deposit'])[1 + i % 4],"
                 + " case when i % 4 = 0 then (case when i % 1000 = 0 then 'failed' else 'succeeded' end)"
                 + " when i % 4 = 1 then 'succeeded' else 'posted' end,"
                 + " 1 + i % 10000, 'USD', 'acc_' || (i % 5000), case when i % 4 = 2 then 'acc_' || ((i + 7) % 5000) end,"
-                + " timestamptz '2024-01-01' + i * interval '30 seconds', now(), 1, i, '{}'::jsonb"
+                + " timestamptz '2024-01-01' + i * interval '30 seconds', now(), 1, i"
                 + " from generate_series(1, 1000000) as i");
         ledger.execute("insert into account_entries_g1 (account_id, entry_no, currency, merchant_id, posted_delta, pending_delta,"
                 + " posted_after, pending_after, created_at, txid, position, seq, event_id, event_type, object_id)"

@@ -39,8 +39,9 @@ class ProjectionsMatchFoldTest {
 
     @Test
     void the_transaction_view_holds_the_last_object_of_each_payment_refund_transfer_and_deposit() {
-        List<Map<String, Object>> rows = ledger.rows("select id, type, status, amount, currency, data::text as data,"
-                + " account_id, to_account_id, payment_id from transactions_g1");
+        List<Map<String, Object>> rows = ledger.rows("select id, t.type, status, amount, currency,"
+                + " (e.payload -> 'data')::text as data, account_id, to_account_id, payment_id"
+                + " from transactions_g1 t join events e on e.position = t.position");
         assertThat(rows).hasSize(fold.objects.size());
         assertThat(fold.typeOf.values()).contains("payment", "refund", "transfer", "deposit");
         for (Map<String, Object> row : rows) {
