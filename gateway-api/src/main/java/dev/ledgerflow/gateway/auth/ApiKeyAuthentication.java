@@ -40,6 +40,9 @@ class ApiKeyAuthentication implements WebFilter {
         if (!adminPath && !merchantPath) {
             return chain.filter(exchange);
         }
+        if (merchantPath && exchange.getAttribute(CALLER) != null) {
+            return chain.filter(exchange); // authenticated already, by a stream token (StreamTokenAuthentication)
+        }
         String key = bearer(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION));
         if (key == null) {
             return Mono.error(unauthenticated("Send the API key as 'Authorization: Bearer <key>'."));

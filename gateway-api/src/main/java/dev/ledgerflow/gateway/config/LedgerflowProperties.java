@@ -20,6 +20,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param acquirerLatency the simulated acquirer's answer time
  * @param acquirerTimeout how long one acquirer call may take before it counts as a timeout
  * @param acquirerAttempts acquirer calls per payment before it fails
+ * @param projectionPageSize most events a projector applies in one transaction while following the feed
+ * @param projectionRebuildPageSize most events a projector applies in one transaction while rebuilding
+ * @param projectionRetiredDropDelay how long the tables of a replaced projection generation are kept
+ * @param minPositionWaitMax how long a read with {@code Ledger-Min-Position} waits for the projections
+ * @param sseHeartbeat how often an idle SSE stream sends a comment line
+ * @param sseSubscriberBufferMax events buffered for one SSE subscriber; one that falls further behind is disconnected
+ * @param streamTokenKey the secret that signs stream tokens (for browsers' EventSource); generated when empty,
+ *     which makes tokens valid on this instance and until its restart only
+ * @param streamTokenTtl how long a stream token may be used to open a stream
  */
 @ConfigurationProperties("ledger")
 public record LedgerflowProperties(
@@ -34,4 +43,12 @@ public record LedgerflowProperties(
         String cardFingerprintKey,
         @DefaultValue("20ms") Duration acquirerLatency,
         @DefaultValue("2s") Duration acquirerTimeout,
-        @DefaultValue("4") int acquirerAttempts) {}
+        @DefaultValue("4") int acquirerAttempts,
+        @DefaultValue("1000") int projectionPageSize,
+        @DefaultValue("10000") int projectionRebuildPageSize,
+        @DefaultValue("1m") Duration projectionRetiredDropDelay,
+        @DefaultValue("5s") Duration minPositionWaitMax,
+        @DefaultValue("15s") Duration sseHeartbeat,
+        @DefaultValue("1024") int sseSubscriberBufferMax,
+        String streamTokenKey,
+        @DefaultValue("15m") Duration streamTokenTtl) {}

@@ -38,9 +38,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                     + " metadata::text as metadata, recorded_at";
     private static final String READ_STREAM =
             "select " + COLUMNS + " from events where stream_id = $1 order by stream_version";
+    // Ordered by the columns (events.txid), not by the "txid" text alias of the select list: a bare
+    // name in ORDER BY means the output column, and text order puts txid 1000 before 999.
     private static final String READ_LOG = "select " + COLUMNS + " from events"
             + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
-            + " order by events.txid, events.position limit $3"; // not the text alias: txid must sort as a number
+            + " order by events.txid, events.position limit $3";
     private static final String HELD_BACK =
             "select exists (select 1 from events where txid >= pg_snapshot_xmin(pg_current_snapshot())) as held";
     private static final String POSITION_OF =
