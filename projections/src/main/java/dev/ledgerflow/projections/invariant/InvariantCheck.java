@@ -130,7 +130,7 @@ public final class InvariantCheck {
                         catalog.active(AccountEntriesProjection.NAME))
                 .flatMap(active -> Mono.usingWhen(
                         connections.create(),
-                        connection -> Sql.update(connection, "start transaction isolation level repeatable read, read only", s -> s)
+                        connection -> Mono.from(connection.beginTransaction(Sql.SNAPSHOT))
                                 .then(currencySums(connection))
                                 .flatMap(sums -> Flux.concat(
                                                 balances(connection),
@@ -141,9 +141,9 @@ public final class InvariantCheck {
                                         .map(comparisons -> new Report(
                                                 sums.stream().allMatch(CurrencySum::ok) && comparisons.stream().allMatch(Comparison::ok),
                                                 clock.instant(), sums, comparisons)))
-                                .flatMap(report -> Sql.update(connection, "commit", s -> s).thenReturn(report)),
+                                .flatMap(report -> Mono.from(connection.commitTransaction()).thenReturn(report)),
                         Connection::close,
-                        (connection, error) -> Sql.update(connection, "rollback", s -> s).onErrorResume(e -> Mono.empty())
+                        (connection, error) -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty())
                                 .then(Mono.from(connection.close())),
                         connection -> Mono.from(connection.close())));
     }

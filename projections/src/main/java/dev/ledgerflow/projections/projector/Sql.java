@@ -1,16 +1,26 @@
 package dev.ledgerflow.projections.projector;
 
+import io.r2dbc.postgresql.api.PostgresTransactionDefinition;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.IsolationLevel;
 import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.TransactionDefinition;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Small helpers for running SQL over R2DBC: one statement, its rows mapped, the connection released. */
 public final class Sql {
+
+    /**
+     * A read-only, repeatable-read transaction: one consistent snapshot for a long read. Begun through
+     * the driver (not with SQL), so the pool knows it is open and rolls it back if a reader is cancelled.
+     */
+    public static final TransactionDefinition SNAPSHOT =
+            PostgresTransactionDefinition.from(IsolationLevel.REPEATABLE_READ).readOnly();
 
     private Sql() {}
 

@@ -113,21 +113,21 @@ public final class TransactionQueries {
             Binder binder = new Binder();
             String sql = select(tables, filter, after, Optional.empty(), binder);
             return Flux.usingWhen(connections.create(),
-                    connection -> Sql.update(connection, "start transaction isolation level repeatable read, read only", s -> s)
+                    connection -> Mono.from(connection.beginTransaction(Sql.SNAPSHOT))
                             .then(Sql.update(connection, "declare export no scroll cursor for " + sql, binder::applyTo))
                             .thenMany(Mono.defer(() -> Sql.query(connection, "fetch " + EXPORT_FETCH_SIZE + " from export", s -> s,
                                             TransactionQueries::row).collectList())
                                     .repeat()
                                     .takeUntil(rows -> rows.size() < EXPORT_FETCH_SIZE)
                                     .concatMapIterable(rows -> rows, 1)),
-                    connection -> Sql.update(connection, "commit", s -> s).then(Mono.from(connection.close())),
+                    connection -> Mono.from(connection.commitTransaction()).then(Mono.from(connection.close())),
                     (connection, error) -> endAndClose(connection),
                     TransactionQueries::endAndClose);
         });
     }
 
     private static Mono<Void> endAndClose(Connection connection) {
-        return Sql.update(connection, "rollback", s -> s).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()));
+        return Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty()).then(Mono.from(connection.close()));
     }
 
     /**

@@ -4,10 +4,18 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import io.r2dbc.spi.Connection;
 import java.time.Duration;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /** Builds R2DBC connection factories for one PostgreSQL server. */
 public final class PostgresConnections {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresConnections.class);
 
     private PostgresConnections() {}
 
@@ -25,7 +33,11 @@ public final class PostgresConnections {
                 .build());
     }
 
-    /** A pool of sessions for queries and appends. */
+    /**
+     * A pool of sessions for queries and appends. A session goes back to the pool only outside a
+     * transaction: one still open (a cancelled reader that began it with SQL, say) is rolled back on
+     * release, so the next borrower never inherits another's snapshot or locks.
+     */
     public static ConnectionPool pooled(PostgresSettings settings, String applicationName, int maxSize) {
         return new ConnectionPool(ConnectionPoolConfiguration.builder(direct(settings, applicationName))
                 .name(applicationName)
@@ -33,6 +45,15 @@ public final class PostgresConnections {
                 .maxSize(maxSize)
                 .maxIdleTime(Duration.ofMinutes(10))
                 .maxAcquireTime(Duration.ofSeconds(30))
+                .preRelease(PostgresConnections::endOpenTransaction)
                 .build());
+    }
+
+    private static Publisher<Void> endOpenTransaction(Connection connection) {
+        if (connection.isAutoCommit()) { // the driver's view of the server: idle, no transaction open
+            return Mono.empty();
+        }
+        log.warn("A pooled PostgreSQL session was released inside a transaction; rolling it back");
+        return Flux.from(connection.createStatement("rollback").execute()).flatMap(result -> result.getRowsUpdated()).then();
     }
 }
