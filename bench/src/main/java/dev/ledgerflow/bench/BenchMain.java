@@ -27,7 +27,7 @@ public final class BenchMain {
                 Double.parseDouble(options.getOrDefault("read-rate", "20000")),
                 Integer.parseInt(options.getOrDefault("accounts", "1000")),
                 Integer.parseInt(options.getOrDefault("hot-accounts", "4")));
-        List<String> scenarios = Arrays.asList(options.getOrDefault("scenarios", "payments,transfers,reads").split(","));
+        List<String> scenarios = Arrays.asList(options.getOrDefault("scenarios", "payments,transfers,reads,e2e").split(","));
         Report report = new Report();
         report.environment("machine", Report.machine());
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
@@ -64,6 +64,8 @@ public final class BenchMain {
                     case "payments" -> run.payments();
                     case "transfers" -> run.transfers();
                     case "reads" -> run.reads();
+                    case "e2e" -> new EndToEnd(new Http(baseUrl, settings.connections()), admin, merchantKey, adminKey, report, checks)
+                            .run(Double.parseDouble(options.getOrDefault("e2e-rate", "3000")), duration);
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }

@@ -65,6 +65,36 @@ final class Checks {
                 done + " of " + acknowledged.size() + String.format(" (drained %.1f s after the load ended)", seconds));
     }
 
+    /** Waits (bounded) until the active transaction view shows every acknowledged payment {@code succeeded}. */
+    Outcome paymentsProjectedSucceeded(Collection<String> acknowledged, Duration waitMax) throws SQLException, InterruptedException {
+        long started = System.nanoTime();
+        long done = 0;
+        while (System.nanoTime() - started < waitMax.toNanos()) {
+            try (Connection c = connect()) {
+                long generation;
+                try (ResultSet rs = c.createStatement().executeQuery(
+                        "select generation from projection_generations where projection = 'transactions' and status = 'active'")) {
+                    rs.next();
+                    generation = rs.getLong(1);
+                }
+                try (PreparedStatement s = c.prepareStatement("select count(*) from transactions_g" + generation
+                        + " where status = 'succeeded' and id = any(?)")) {
+                    s.setArray(1, c.createArrayOf("text", acknowledged.toArray()));
+                    try (ResultSet rs = s.executeQuery()) {
+                        rs.next();
+                        done = rs.getLong(1);
+                    }
+                }
+            }
+            if (done == acknowledged.size()) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        return new Outcome("the transaction view shows every acknowledged payment succeeded", done == acknowledged.size(),
+                done + " of " + acknowledged.size());
+    }
+
     Outcome booksBalance() throws SQLException {
         List<String> problems = new ArrayList<>();
         try (Connection c = connect()) {

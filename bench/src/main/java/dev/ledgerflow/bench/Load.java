@@ -34,6 +34,11 @@ final class Load {
     /** One request: its index, answering with the HTTP status (or an error). */
     interface Operation extends LongFunction<Mono<Integer>> {}
 
+    /** One request that also learns when it was due (System.nanoTime), to time what follows it. */
+    interface DueOperation {
+        Mono<Integer> apply(long index, long dueNanos);
+    }
+
     static Result closedLoop(String name, int concurrency, Duration duration, long requestsMax, Operation operation) {
         Recorder recorder = new Recorder(3_600_000_000L, 3);
         Counters counters = new Counters();
@@ -62,6 +67,10 @@ final class Load {
     }
 
     static Result fixedRate(String name, double perSecond, Duration duration, int inFlightMax, Operation operation) {
+        return fixedRate(name, perSecond, duration, inFlightMax, (index, due) -> operation.apply(index));
+    }
+
+    static Result fixedRate(String name, double perSecond, Duration duration, int inFlightMax, DueOperation operation) {
         Recorder recorder = new Recorder(3_600_000_000L, 3);
         Counters counters = new Counters();
         AtomicLong inFlight = new AtomicLong();
@@ -86,7 +95,7 @@ final class Load {
             }
             inFlight.incrementAndGet();
             long index = i;
-            operation.apply(index)
+            operation.apply(index, due)
                     .onErrorResume(error -> Mono.just(-1))
                     .subscribe(status -> {
                         if (status < 0) {
