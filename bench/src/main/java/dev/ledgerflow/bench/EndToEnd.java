@@ -102,6 +102,7 @@ final class EndToEnd {
                     (drained - started) / 1e9 - duration.toSeconds(), lag.maxMs.get(), lag.maxEvents.get()));
 
             Set<String> acknowledged = Set.copyOf(dueById.keySet());
+            report.note("End to end, where the time goes (p50 / p99, from the database's clocks): " + stages(acknowledged));
             report.check(new Checks.Outcome("every acknowledged payment's payment.succeeded webhook was received, once per webhook-id",
                     missing == 0 && receiver.conflictingIds.isEmpty(),
                     delivered + " of " + acknowledged.size() + " received; " + receiver.conflictingIds.size()
@@ -115,6 +116,38 @@ final class EndToEnd {
         } finally {
             receiver.close();
         }
+    }
+
+    /**
+     * The pipeline's stages for these payments: created → succeeded (the payment processor, acquirer
+     * included), succeeded → delivery stored (the webhook dispatcher), stored → first attempt started
+     * (the Redis stream and the workers).
+     */
+    private String stages(Set<String> payments) throws Exception {
+        String sql = """
+                with p as (
+                    select c.stream_id, c.recorded_at as created, s.recorded_at as succeeded, d.created_at as stored,
+                           (select min(a.started_at) from webhook_attempts a where a.delivery_id = d.id) as attempted
+                      from events c
+                      join events s on s.stream_id = c.stream_id and s.type = 'payment.succeeded'
+                      join webhook_deliveries d on d.event_id = s.event_id
+                     where c.type = 'payment.created' and c.stream_id = any(?))
+                select stage, percentile_cont(0.5) within group (order by ms), percentile_cont(0.99) within group (order by ms)
+                  from (select 'processor' as stage, 1 as o, extract(epoch from succeeded - created) * 1000 as ms from p
+                        union all select 'dispatcher', 2, extract(epoch from stored - succeeded) * 1000 from p
+                        union all select 'queue and worker', 3, extract(epoch from attempted - stored) * 1000 from p) stages
+                 group by stage, o order by o""";
+        StringBuilder out = new StringBuilder();
+        try (var c = checks.connect(); var s = c.prepareStatement(sql)) {
+            s.setArray(1, c.createArrayOf("text", payments.toArray()));
+            try (var rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.append(out.isEmpty() ? "" : ", ").append(String.format("%s %.0f / %.0f ms", rs.getString(1), rs.getDouble(2),
+                            rs.getDouble(3)));
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** The local webhook receiver: verifies each signature and notes when each payment's event first arrived. */
