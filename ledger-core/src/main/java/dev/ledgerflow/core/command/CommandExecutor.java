@@ -54,14 +54,24 @@ public final class CommandExecutor {
     }
 
     public <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> execute(CommandRequest<C, S, E, R> request) {
-        return attempt(request, 1);
+        return attempt(request, 1, null);
     }
 
-    private <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> attempt(CommandRequest<C, S, E, R> request, int attempt) {
+    /**
+     * Executes deciding first on a state the caller has just loaded, saving a read of the stream. A
+     * state that went stale meanwhile costs nothing but a retry: the append expects its version, and
+     * on a conflict the stream is read again and the command decided anew.
+     */
+    public <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> execute(CommandRequest<C, S, E, R> request, Loaded<S> known) {
+        return attempt(request, 1, java.util.Objects.requireNonNull(known, "known"));
+    }
+
+    private <C, S, E, R extends Rejection> Mono<CommandResult<S, E, R>> attempt(
+            CommandRequest<C, S, E, R> request, int attempt, Loaded<S> known) {
         Aggregate<C, S, E, R> aggregate = request.aggregate();
         Mono<Loaded<S>> loaded = request.newStream() && attempt == 1
                 ? Mono.just(new Loaded<>(aggregate.decider().initialState(), 0, 0))
-                : load(aggregate, request.streamId());
+                : known != null ? Mono.just(known) : load(aggregate, request.streamId());
         return loaded.flatMap(current -> {
             if (!request.newStream() && !request.visibleTo().test(current.state())) {
                 return Mono.just(new CommandResult.NotFound<>());
@@ -74,7 +84,7 @@ public final class CommandExecutor {
                         Mono.just(new CommandResult.AlreadyDone<>(current.state(), current.lastPosition()));
                 case Decision.Accepted<E, R> accepted -> append(request, current, accepted.events())
                         .switchIfEmpty(Mono.defer(() -> attempt < ATTEMPTS_MAX
-                                ? Mono.delay(Duration.ofMillis(Math.min(50, attempt * 2L))).then(attempt(request, attempt + 1))
+                                ? Mono.delay(Duration.ofMillis(Math.min(50, attempt * 2L))).then(attempt(request, attempt + 1, null))
                                 : Mono.error(new ConcurrentUpdateException(request.streamId().value()))));
             };
         });

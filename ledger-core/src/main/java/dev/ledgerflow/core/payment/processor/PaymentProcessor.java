@@ -97,24 +97,25 @@ public final class PaymentProcessor implements FeedHandler {
             }
             return switch (created.source()) {
                 case PaymentSource.Wallet wallet ->
-                        execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()), metadata);
+                        execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()), metadata, loaded);
                 case PaymentSource.Card card ->
-                        authorize(created, new Instrument.CardToken(card.acquirerToken()), stream, metadata);
+                        authorize(created, new Instrument.CardToken(card.acquirerToken()), stream, metadata, loaded);
                 case PaymentSource.Upi upi ->
-                        authorize(created, new Instrument.UpiHandle(upi.vpa()), stream, metadata);
+                        authorize(created, new Instrument.UpiHandle(upi.vpa()), stream, metadata, loaded);
             };
         });
     }
 
-    private Mono<Void> authorize(
-            PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata) {
+    /** Asks the acquirer, then records its answer, deciding on the state loaded before the call (a stale one is retried). */
+    private Mono<Void> authorize(PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata,
+            CommandExecutor.Loaded<PaymentState> loaded) {
         AuthorizationRequest request = new AuthorizationRequest(created.paymentId(), created.amount(), instrument);
         return authorizations.authorize(request).flatMap(outcome -> execute(stream, switch (outcome) {
             case Outcome.Authorized authorized ->
                     new AuthorizePayment(created.paymentId(), clock.instant());
             case Outcome.Failed failed ->
                     new FailPayment(created.paymentId(), failed.failureCode(), clock.instant());
-        }, metadata));
+        }, metadata, loaded));
     }
 
     /** Refunds to cards, UPI and wallets all succeed in this simulation; a real acquirer call would go here. */
@@ -127,6 +128,13 @@ public final class PaymentProcessor implements FeedHandler {
 
     private Mono<Void> execute(StreamId stream, PaymentCommand command, EventMetadata metadata) {
         return commands.execute(CommandRequest.of(PAYMENTS, stream, command, metadata))
+                .doOnNext(result -> report(command, result))
+                .then();
+    }
+
+    private Mono<Void> execute(StreamId stream, PaymentCommand command, EventMetadata metadata,
+            CommandExecutor.Loaded<PaymentState> loaded) {
+        return commands.execute(CommandRequest.of(PAYMENTS, stream, command, metadata), loaded)
                 .doOnNext(result -> report(command, result))
                 .then();
     }
