@@ -45,6 +45,15 @@ public final class BenchMain {
             adminKey = service.adminKey;
             jdbcUrl = service.postgresJdbcUrl;
             report.environment("service", "embedded default started by the harness (" + String.join(" ", jvm) + "), pid " + service.pid());
+            report.meter(new CpuMeter(service.pid(), work.resolve("data")));
+            ServiceProcess started = service;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.close(); // an interrupted run leaves no service (nor its PostgreSQL) behind
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
         } else {
             report.environment("service", baseUrl);
         }

@@ -20,6 +20,13 @@ final class Report {
     private final List<Checks.Outcome> checks = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private final Map<Load.Result, CpuMeter.Usage> cpu = new java.util.IdentityHashMap<>();
+    private CpuMeter meter;
+
+    /** Measures where the CPU goes during each run from now on. */
+    void meter(CpuMeter cpuMeter) {
+        this.meter = cpuMeter;
+    }
 
     void environment(String key, String value) {
         environment.put(key, value);
@@ -28,6 +35,20 @@ final class Report {
     void add(Load.Result result) {
         results.add(result);
         System.out.println(line(result));
+        if (meter != null) {
+            long now = System.nanoTime();
+            meter.between(now - (long) (result.seconds() * 1e9), now).ifPresent(usage -> {
+                cpu.put(result, usage);
+                System.out.println("  " + cpuLine(result, usage));
+            });
+        }
+    }
+
+    private static String cpuLine(Load.Result result, CpuMeter.Usage usage) {
+        StringBuilder line = new StringBuilder(String.format("CPU busy %.2f cores; per ok request:", usage.busyCores()));
+        usage.cpuSeconds().forEach((component, seconds) -> line.append(String.format(" %s %.2f ms,", component,
+                result.ok() == 0 ? 0 : seconds * 1000 / result.ok())));
+        return line.substring(0, line.length() - 1);
     }
 
     void check(Checks.Outcome outcome) {
@@ -69,6 +90,24 @@ final class Report {
                     ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses()));
         }
         md.append("\nLatency of fixed-rate runs counts from when each request was due (corrected for coordinated omission).\n");
+        if (!cpu.isEmpty()) {
+            md.append("\n## Where the CPU went\n\nCPU milliseconds per successful request, by process, sampled from /proc during each run"
+                    + " (the embedded PostgreSQL and Redis are the service's child processes; \"other\" is everything else on the machine).\n\n");
+            md.append("| scenario | mode | cores busy |");
+            CpuMeter.COMPONENTS.forEach(c -> md.append(' ').append(c).append(" |"));
+            md.append("\n| --- | --- | ---: |");
+            CpuMeter.COMPONENTS.forEach(c -> md.append(" ---: |"));
+            md.append('\n');
+            for (Load.Result r : results) {
+                CpuMeter.Usage usage = cpu.get(r);
+                if (usage == null) {
+                    continue;
+                }
+                md.append(String.format("| %s | %s | %.2f |", r.name(), r.mode(), usage.busyCores()));
+                usage.cpuSeconds().values().forEach(seconds -> md.append(String.format(" %.2f |", r.ok() == 0 ? 0 : seconds * 1000 / r.ok())));
+                md.append('\n');
+            }
+        }
         md.append("\n## Checks\n\n");
         for (Checks.Outcome c : checks) {
             md.append("- ").append(c.ok() ? "ok" : "**FAILED**").append(" — ").append(c.name()).append(": ").append(c.detail()).append('\n');
@@ -97,6 +136,13 @@ final class Report {
             row.put("p999_ms", r.percentile(99.9) / 1000.0);
             row.put("max_ms", r.latencyMicros().getMaxValue() / 1000.0);
             row.put("statuses", r.statuses());
+            CpuMeter.Usage usage = cpu.get(r);
+            if (usage != null) {
+                row.put("cores_busy", usage.busyCores());
+                Map<String, Double> perRequest = new LinkedHashMap<>();
+                usage.cpuSeconds().forEach((component, seconds) -> perRequest.put(component, r.ok() == 0 ? 0 : seconds * 1000 / r.ok()));
+                row.put("cpu_ms_per_ok_request", perRequest);
+            }
             rows.add(row);
         }
         json.put("results", rows);
