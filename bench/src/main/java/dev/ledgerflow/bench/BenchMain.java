@@ -39,6 +39,9 @@ public final class BenchMain {
         if (baseUrl == null) {
             Path work = Files.createTempDirectory("ledgerflow-bench");
             List<String> jvm = new ArrayList<>(List.of(options.getOrDefault("service-jvm", "-Xms2g -Xmx2g -XX:+UseParallelGC").split(" ")));
+            if (options.containsKey("profile")) {
+                jvm.add("-XX:StartFlightRecording=filename=" + work.resolve("service.jfr") + ",settings=profile,dumponexit=true");
+            }
             System.out.println("Starting the service (embedded PostgreSQL and Redis) in " + work);
             service = ServiceProcess.start(required(options, "service-classpath"), work, jvm, List.of());
             baseUrl = "http://localhost:" + service.port;
@@ -83,6 +86,12 @@ public final class BenchMain {
                 service.close();
             }
         }
+        if (service != null && options.containsKey("profile")) {
+            Path recording = service.workDirectory().resolve("service.jfr");
+            if (Files.exists(recording)) {
+                report.profile(Profile.summarize(recording));
+            }
+        }
         Path written = report.write(results, options.getOrDefault("command", "bench/run"));
         System.out.println("Results: " + written);
         if (!report.allChecksPassed()) {
@@ -108,6 +117,8 @@ public final class BenchMain {
             String name = args[i].substring(2);
             if (name.contains("=")) {
                 options.put(name.substring(0, name.indexOf('=')), name.substring(name.indexOf('=') + 1));
+            } else if (i + 1 == args.length || args[i + 1].startsWith("--")) {
+                options.put(name, "true"); // a flag, such as --profile
             } else {
                 options.put(name, args[++i]);
             }

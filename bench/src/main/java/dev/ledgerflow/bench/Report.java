@@ -22,6 +22,13 @@ final class Report {
     private final List<String> notes = new ArrayList<>();
     private final Map<Load.Result, CpuMeter.Usage> cpu = new java.util.IdentityHashMap<>();
     private CpuMeter meter;
+    private final List<String> profile = new ArrayList<>();
+
+    /** The summary of the service's CPU profile ({@code --profile}). */
+    void profile(List<String> lines) {
+        profile.addAll(lines);
+        lines.forEach(line -> System.out.println("  " + line));
+    }
 
     /** Measures where the CPU goes during each run from now on. */
     void meter(CpuMeter cpuMeter) {
@@ -112,6 +119,10 @@ final class Report {
         for (Checks.Outcome c : checks) {
             md.append("- ").append(c.ok() ? "ok" : "**FAILED**").append(" — ").append(c.name()).append(": ").append(c.detail()).append('\n');
         }
+        if (!profile.isEmpty()) {
+            md.append("\n## Profile of the service (--profile)\n\n");
+            profile.forEach(line -> md.append(line).append('\n'));
+        }
         if (!notes.isEmpty()) {
             md.append("\n## Notes\n\n");
             notes.forEach(n -> md.append("- ").append(n).append('\n'));
@@ -148,6 +159,7 @@ final class Report {
         json.put("results", rows);
         json.put("checks", checks);
         json.put("notes", notes);
+        json.put("profile", profile);
         String jsonText = JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(json);
         Files.writeString(directory.resolve(stamp + ".md"), md);
         Files.writeString(directory.resolve(stamp + ".json"), jsonText);

@@ -28,8 +28,10 @@ final class ServiceProcess implements AutoCloseable {
     final int port;
     final String adminKey;
     final String postgresJdbcUrl;
+    private final Path workDirectory;
 
-    private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl) {
+    private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl, Path workDirectory) {
+        this.workDirectory = workDirectory;
         this.process = process;
         this.port = port;
         this.adminKey = adminKey;
@@ -84,11 +86,15 @@ final class ServiceProcess implements AutoCloseable {
         try {
             started.get(180, TimeUnit.SECONDS);
             int pgPort = postgresPort.get(1, TimeUnit.SECONDS);
-            return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres");
+            return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres", workDirectory);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("the service did not start; see " + log, e);
         }
+    }
+
+    Path workDirectory() {
+        return workDirectory;
     }
 
     long pid() {
