@@ -64,6 +64,7 @@ public final class BenchMain {
                     case "payments" -> run.payments();
                     case "transfers" -> run.transfers();
                     case "reads" -> run.reads();
+                    case "sse" -> new SseFanOut(baseUrl, adminKey, SseFanOut.Settings.from(options, duration), report, checks).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }
