@@ -78,6 +78,7 @@ public final class BenchMain {
                     case "reads" -> run.reads();
                     case "e2e" -> new EndToEnd(new Http(baseUrl, settings.connections()), admin, merchantKey, adminKey, report, checks)
                             .run(Double.parseDouble(options.getOrDefault("e2e-rate", "3000")), duration);
+                    case "sse" -> new SseFanOut(baseUrl, adminKey, SseFanOut.Settings.from(options, duration), report, checks).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }
