@@ -34,13 +34,17 @@ public final class EventHub implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EventHub.class);
 
-    /** An event as the hub hands it out: with its owner and its public JSON, computed once. */
-    public record HubEvent(RecordedEvent recorded, String merchant, PublicEvent event, String json) {
+    /**
+     * An event as the hub hands it out: with its owner, its public JSON and its SSE frame, computed
+     * once however many subscribers it goes to.
+     */
+    public record HubEvent(RecordedEvent recorded, String merchant, PublicEvent event, String json, byte[] frame) {
 
         public static HubEvent of(RecordedEvent recorded) {
             PublicEvent event = PublicEvent.of(recorded);
-            return new HubEvent(recorded, PublicEvent.merchantOf(recorded), event,
-                    LedgerJson.mapper().writeValueAsString(event));
+            String json = LedgerJson.mapper().writeValueAsString(event);
+            return new HubEvent(recorded, PublicEvent.merchantOf(recorded), event, json,
+                    Sse.frame(recorded.position(), recorded.type(), json));
         }
 
         public LogPosition logPosition() {

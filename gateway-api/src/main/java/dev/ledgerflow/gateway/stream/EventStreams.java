@@ -32,8 +32,13 @@ public final class EventStreams {
     static final Set<String> FINAL_STATUSES = Set.of("succeeded", "failed", "canceled");
     private static final int REPLAY_PAGE = 500;
 
-    /** One message of a stream: the SSE id (a global position), event name and JSON data. */
-    public record Message(long position, String type, String json) {}
+    /** One message of a stream: the SSE id (a global position), event name and JSON data, and its SSE frame. */
+    public record Message(long position, String type, String json, byte[] frame) {
+
+        Message(long position, String type, String json) {
+            this(position, type, json, Sse.frame(position, type, json));
+        }
+    }
 
     private final EventHub hub;
     private final EventStore store;
@@ -129,7 +134,7 @@ public final class EventStreams {
     }
 
     private static Message message(HubEvent event) {
-        return new Message(event.recorded().position(), event.recorded().type(), event.json());
+        return new Message(event.recorded().position(), event.recorded().type(), event.json(), event.frame());
     }
 
     /** The public event types, for filters. */

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.http.MediaType;
-import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,7 +17,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Server-Sent Events: {@code GET /v1/events/stream} (the merchant's events, resumable with
@@ -42,7 +41,7 @@ class StreamController {
     }
 
     @GetMapping(path = "/v1/events/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    Flux<ServerSentEvent<String>> events(Caller.Merchant merchant,
+    Mono<Void> events(Caller.Merchant merchant,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
             @RequestParam(required = false) String after, @RequestParam(required = false) String token,
             @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> query, ServerHttpResponse response) {
@@ -50,15 +49,15 @@ class StreamController {
         Optional<Long> resumeAfter = lastEventId != null && !lastEventId.isBlank()
                 ? Optional.of(lastEventId(lastEventId))
                 : QueryParameters.position(after, "after");
-        return Sse.of(streams.merchantFeed(merchant.merchantId(), resumeAfter, Sse.closer(response)), heartbeat, true);
+        return Sse.write(response, Sse.of(streams.merchantFeed(merchant.merchantId(), resumeAfter, Sse.closer(response)), heartbeat, true));
     }
 
     @GetMapping(path = "/v1/payments/{id}/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    Flux<ServerSentEvent<String>> payment(Caller.Merchant merchant, @PathVariable String id,
+    Mono<Void> payment(Caller.Merchant merchant, @PathVariable String id,
             @RequestParam(required = false) String token,
             @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> query, ServerHttpResponse response) {
         QueryParameters.onlyKnown(query, PAYMENT_PARAMETERS);
-        return Sse.of(streams.payment(merchant.merchantId(), id, Sse.closer(response)), heartbeat, false);
+        return Sse.write(response, Sse.of(streams.payment(merchant.merchantId(), id, Sse.closer(response)), heartbeat, false));
     }
 
     private static long lastEventId(String value) {
