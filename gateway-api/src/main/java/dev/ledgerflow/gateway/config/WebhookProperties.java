@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param allowPrivateDestinations allow endpoints on private, loopback and link-local addresses
  *     (development and tests only: off, the service refuses them to guard against SSRF)
  * @param streamKey the Redis stream; by default {@code ledgerflow:<database>:webhooks}
+ * @param postgresPoolSize PostgreSQL sessions of the webhook machinery's own pool (kept apart from the API's)
  */
 @ConfigurationProperties("ledger.webhooks")
 public record WebhookProperties(
@@ -36,4 +37,5 @@ public record WebhookProperties(
         @DefaultValue("32") int concurrency,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("false") boolean allowPrivateDestinations,
-        String streamKey) {}
+        String streamKey,
+        @DefaultValue("8") int postgresPoolSize) {}

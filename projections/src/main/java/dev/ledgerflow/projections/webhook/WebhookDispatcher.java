@@ -32,9 +32,10 @@ public final class WebhookDispatcher implements FeedHandler {
     /**
      * Events dispatched at once. Each is one round trip to PostgreSQL (and one to Redis when it has
      * deliveries); with 8 the dispatcher managed about 600 events/s under load and fell behind a
-     * payment stream of 300/s, so it keeps more of them in flight.
+     * payment stream of 300/s, so it keeps more of them in flight. Give it a pool of its own: on a
+     * pool shared with the API, that many queries in flight starve the API's appends.
      */
-    private static final int DISPATCH_CONCURRENCY = 64;
+    private static final int DISPATCH_CONCURRENCY = 32;
 
     private final WebhookDeliveries deliveries;
     private final WebhookQueue queue;
