@@ -27,7 +27,7 @@ public final class BenchMain {
                 Double.parseDouble(options.getOrDefault("read-rate", "20000")),
                 Integer.parseInt(options.getOrDefault("accounts", "1000")),
                 Integer.parseInt(options.getOrDefault("hot-accounts", "4")));
-        List<String> scenarios = Arrays.asList(options.getOrDefault("scenarios", "payments,transfers,reads,e2e").split(","));
+        List<String> scenarios = Arrays.asList(options.getOrDefault("scenarios", "payments,transfers,reads,e2e,sse,rebuild").split(","));
         Report report = new Report();
         report.environment("machine", Report.machine());
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
