@@ -64,6 +64,8 @@ public final class BenchMain {
                     case "payments" -> run.payments();
                     case "transfers" -> run.transfers();
                     case "reads" -> run.reads();
+                    case "rebuild" -> new RebuildScenario(baseUrl, adminKey, report, checks,
+                            Long.parseLong(options.getOrDefault("rebuild-events", "1000000"))).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }

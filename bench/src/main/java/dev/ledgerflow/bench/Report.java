@@ -20,6 +20,14 @@ final class Report {
     private final List<Checks.Outcome> checks = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<Throughput> throughputs = new ArrayList<>();
+
+    /** A result without request latencies: how much work was done in how long (a rebuild's events folded). */
+    record Throughput(String name, String mode, long count, String unit, double seconds) {
+        double perSecond() {
+            return count / seconds;
+        }
+    }
 
     void environment(String key, String value) {
         environment.put(key, value);
@@ -28,6 +36,16 @@ final class Report {
     void add(Load.Result result) {
         results.add(result);
         System.out.println(line(result));
+    }
+
+    void add(Throughput throughput) {
+        throughputs.add(throughput);
+        System.out.println(line(throughput));
+    }
+
+    static String line(Throughput t) {
+        return String.format("%-34s %-40s %9d %s in %.1f s = %.0f %s/s", t.name(), t.mode(), t.count(), t.unit(), t.seconds(),
+                t.perSecond(), t.unit());
     }
 
     void check(Checks.Outcome outcome) {
@@ -61,14 +79,24 @@ final class Report {
         md.append("# Ledgerflow benchmark, ").append(Instant.now()).append("\n\n");
         md.append("Command: `").append(command).append("`\n\n");
         environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("\n| scenario | mode | requests | ok/s | p50 | p90 | p99 | p99.9 | max | statuses |\n");
-        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
-        for (Load.Result r : results) {
-            md.append(String.format("| %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s |%n", r.name(), r.mode(), r.requests(),
-                    r.throughput(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
-                    ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses()));
+        if (!results.isEmpty()) {
+            md.append("\n| scenario | mode | requests | ok/s | p50 | p90 | p99 | p99.9 | max | statuses |\n");
+            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+            for (Load.Result r : results) {
+                md.append(String.format("| %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s |%n", r.name(), r.mode(), r.requests(),
+                        r.throughput(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
+                        ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses()));
+            }
+            md.append("\nLatency of fixed-rate runs counts from when each request was due (corrected for coordinated omission).\n");
         }
-        md.append("\nLatency of fixed-rate runs counts from when each request was due (corrected for coordinated omission).\n");
+        if (!throughputs.isEmpty()) {
+            md.append("\n| scenario | mode | count | seconds | per second |\n");
+            md.append("| --- | --- | ---: | ---: | ---: |\n");
+            for (Throughput t : throughputs) {
+                md.append(String.format("| %s | %s | %d %s | %.1f | %.0f %s/s |%n", t.name(), t.mode(), t.count(), t.unit(),
+                        t.seconds(), t.perSecond(), t.unit()));
+            }
+        }
         md.append("\n## Checks\n\n");
         for (Checks.Outcome c : checks) {
             md.append("- ").append(c.ok() ? "ok" : "**FAILED**").append(" — ").append(c.name()).append(": ").append(c.detail()).append('\n');
@@ -100,6 +128,18 @@ final class Report {
             rows.add(row);
         }
         json.put("results", rows);
+        List<Map<String, Object>> throughputRows = new ArrayList<>();
+        for (Throughput t : throughputs) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("scenario", t.name());
+            row.put("mode", t.mode());
+            row.put("count", t.count());
+            row.put("unit", t.unit());
+            row.put("seconds", t.seconds());
+            row.put("per_second", t.perSecond());
+            throughputRows.add(row);
+        }
+        json.put("throughput", throughputRows);
         json.put("checks", checks);
         json.put("notes", notes);
         String jsonText = JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(json);
