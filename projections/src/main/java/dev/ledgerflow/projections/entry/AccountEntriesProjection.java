@@ -21,9 +21,10 @@ public final class AccountEntriesProjection {
     public static final String TABLE = "account_entries";
     public static final String HEADS = "account_heads";
 
+    /** Account ids compare byte by byte ({@code collate "C"}), as in the transactions table, and for the same reason. */
     static final String CREATE_TABLE = """
             create table {account_entries} (
-                account_id    text        not null,
+                account_id    text        collate "C" not null,
                 entry_no      bigint      not null,
                 currency      text        not null,
                 merchant_id   text,
@@ -44,7 +45,7 @@ public final class AccountEntriesProjection {
     /** Each account's last entry: where the next page's running balances start. */
     static final String CREATE_HEADS = """
             create table {account_heads} (
-                account_id text        primary key,
+                account_id text        collate "C" primary key,
                 entry_no   bigint      not null,
                 posted     bigint      not null,
                 pending    bigint      not null,
@@ -62,7 +63,7 @@ public final class AccountEntriesProjection {
      */
     static final String APPEND = """
             with postings as (
-                select p.value ->> 'account_id' as account_id, p.value ->> 'currency' as currency,
+                select (p.value ->> 'account_id') collate "C" as account_id, p.value ->> 'currency' as currency,
                        e.metadata ->> 'merchant' as merchant_id,
                        (p.value ->> 'posted_delta_minor')::bigint as posted_delta,
                        (p.value ->> 'pending_delta_minor')::bigint as pending_delta,
