@@ -65,7 +65,7 @@ public final class BenchMain {
                     case "transfers" -> run.transfers();
                     case "reads" -> run.reads();
                     case "rebuild" -> new RebuildScenario(baseUrl, adminKey, report, checks,
-                            Long.parseLong(options.getOrDefault("rebuild-events", "1000000"))).run();
+                            Long.parseLong(options.getOrDefault("rebuild-events", "1000000")), service == null ? -1 : service.pid()).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }

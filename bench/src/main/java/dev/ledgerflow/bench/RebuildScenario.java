@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -38,14 +39,17 @@ final class RebuildScenario {
     private final Report report;
     private final Checks checks;
     private final long eventsMin;
+    private final long servicePid;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    RebuildScenario(String baseUrl, String adminKey, Report report, Checks checks, long eventsMin) {
+    /** @param servicePid the service's process when the harness started it (for its CPU time), else negative */
+    RebuildScenario(String baseUrl, String adminKey, Report report, Checks checks, long eventsMin, long servicePid) {
         this.baseUrl = baseUrl;
         this.adminKey = adminKey;
         this.report = report;
         this.checks = checks;
         this.eventsMin = eventsMin;
+        this.servicePid = servicePid;
     }
 
     void run() throws Exception {
@@ -65,8 +69,8 @@ final class RebuildScenario {
 
         long catchUpStarted = System.nanoTime();
         awaitAllCaughtUp();
-        report.note(String.format("rebuild: every reader of the feed (live projections in pages of 1,000, payment processor, webhook"
-                + " dispatcher) caught up with the seeded log %.1f s after seeding ended", (System.nanoTime() - catchUpStarted) / 1e9));
+        report.note(String.format("rebuild: waited %.1f s for every reader of the feed (live projections in pages of 1,000, payment"
+                + " processor, webhook dispatcher) to catch up with the log before rebuilding", (System.nanoTime() - catchUpStarted) / 1e9));
 
         long events = checks.count("select count(*) from events");
         List<String> names = projectionNames();
@@ -84,6 +88,8 @@ final class RebuildScenario {
     /** Rebuilds the named projections at once and records how fast. */
     private void rebuild(List<String> names, long logEvents) throws Exception {
         System.out.println("  rebuilding " + String.join(", ", names) + " …");
+        Optional<ProcessCpu> cpu = ProcessCpu.of(checks, servicePid);
+        Optional<ProcessCpu.Sample> cpuBefore = cpu.map(ProcessCpu::sample);
         long started = System.nanoTime();
         Map<String, Integer> generations = new LinkedHashMap<>();
         for (String name : names) {
@@ -119,6 +125,7 @@ final class RebuildScenario {
             Thread.sleep(PROGRESS_POLL.toMillis());
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;
+        Optional<ProcessCpu.Sample> cpuUsed = cpu.map(meter -> meter.sample().minus(cpuBefore.orElseThrow()));
         Map<String, double[]> recorded = recorded(generations); // [events applied, seconds from creation to activation]
         String mode = names.size() == 1 ? "alone" : "all " + names.size() + " at once";
         if (names.size() == 1) {
@@ -128,6 +135,7 @@ final class RebuildScenario {
             report.note(String.format("rebuild %s: %,d events folded in %.1f s (request to swap, as the service recorded it; the harness"
                             + " saw the new generation active and caught up after %.1f s); fold done after ≈%s s, indexes after ≈%s s",
                     name, (long) r[0], r[1], wallSeconds, seconds(foldedAt.get(name)), seconds(indexedAt.get(name))));
+            cpuUsed.ifPresent(used -> report.note(cpuNote("rebuild " + name, used, (long) r[0])));
         } else {
             double seconds = recordedSpan(generations);
             long folded = 0;
@@ -142,7 +150,15 @@ final class RebuildScenario {
                     "events", seconds));
             report.note(String.format("rebuild of all %d projections at once: %.1f s from the first request to the last swap (the"
                     + " harness saw all active and caught up after %.1f s)", names.size(), seconds, wallSeconds));
+            long events = folded;
+            cpuUsed.ifPresent(used -> report.note(cpuNote("rebuild of all " + names.size() + " at once", used, events)));
         }
+    }
+
+    /** CPU time is steadier than wall time on a shared machine: events per CPU second compare runs fairly. */
+    private String cpuNote(String what, ProcessCpu.Sample used, long events) {
+        return String.format("%s: PostgreSQL used %.1f CPU-s (%,.0f events per PostgreSQL CPU-s)%s", what, used.postgresSeconds(),
+                events / used.postgresSeconds(), servicePid > 0 ? String.format(", the service JVM %.1f CPU-s", used.serviceSeconds()) : "");
     }
 
     private static String seconds(Double value) {
