@@ -79,6 +79,8 @@ public final class BenchMain {
                     case "e2e" -> new EndToEnd(new Http(baseUrl, settings.connections()), admin, merchantKey, adminKey, report, checks)
                             .run(Double.parseDouble(options.getOrDefault("e2e-rate", "3000")), duration);
                     case "sse" -> new SseFanOut(baseUrl, adminKey, SseFanOut.Settings.from(options, duration), report, checks).run();
+                    case "rebuild" -> new RebuildScenario(baseUrl, adminKey, report, checks,
+                            Long.parseLong(options.getOrDefault("rebuild-events", "1000000")), service == null ? -1 : service.pid()).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }

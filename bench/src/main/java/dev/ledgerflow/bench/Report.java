@@ -35,6 +35,15 @@ final class Report {
         this.meter = cpuMeter;
     }
 
+    private final List<Throughput> throughputs = new ArrayList<>();
+
+    /** A result without request latencies: how much work was done in how long (a rebuild's events folded). */
+    record Throughput(String name, String mode, long count, String unit, double seconds) {
+        double perSecond() {
+            return count / seconds;
+        }
+    }
+
     void environment(String key, String value) {
         environment.put(key, value);
     }
@@ -56,6 +65,16 @@ final class Report {
         usage.cpuSeconds().forEach((component, seconds) -> line.append(String.format(" %s %.2f ms,", component,
                 result.ok() == 0 ? 0 : seconds * 1000 / result.ok())));
         return line.substring(0, line.length() - 1);
+    }
+
+    void add(Throughput throughput) {
+        throughputs.add(throughput);
+        System.out.println(line(throughput));
+    }
+
+    static String line(Throughput t) {
+        return String.format("%-34s %-40s %9d %s in %.1f s = %.0f %s/s", t.name(), t.mode(), t.count(), t.unit(), t.seconds(),
+                t.perSecond(), t.unit());
     }
 
     void check(Checks.Outcome outcome) {
@@ -89,14 +108,24 @@ final class Report {
         md.append("# Ledgerflow benchmark, ").append(Instant.now()).append("\n\n");
         md.append("Command: `").append(command).append("`\n\n");
         environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("\n| scenario | mode | requests | ok/s | p50 | p90 | p99 | p99.9 | max | statuses |\n");
-        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
-        for (Load.Result r : results) {
-            md.append(String.format("| %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s |%n", r.name(), r.mode(), r.requests(),
-                    r.throughput(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
-                    ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses()));
+        if (!results.isEmpty()) {
+            md.append("\n| scenario | mode | requests | ok/s | p50 | p90 | p99 | p99.9 | max | statuses |\n");
+            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+            for (Load.Result r : results) {
+                md.append(String.format("| %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s |%n", r.name(), r.mode(), r.requests(),
+                        r.throughput(), ms(r.percentile(50)), ms(r.percentile(90)), ms(r.percentile(99)),
+                        ms(r.percentile(99.9)), ms(r.latencyMicros().getMaxValue()), r.statuses()));
+            }
+            md.append("\nLatency of fixed-rate runs counts from when each request was due (corrected for coordinated omission).\n");
         }
-        md.append("\nLatency of fixed-rate runs counts from when each request was due (corrected for coordinated omission).\n");
+        if (!throughputs.isEmpty()) {
+            md.append("\n| scenario | mode | count | seconds | per second |\n");
+            md.append("| --- | --- | ---: | ---: | ---: |\n");
+            for (Throughput t : throughputs) {
+                md.append(String.format("| %s | %s | %d %s | %.1f | %.0f %s/s |%n", t.name(), t.mode(), t.count(), t.unit(),
+                        t.seconds(), t.perSecond(), t.unit()));
+            }
+        }
         if (!cpu.isEmpty()) {
             md.append("\n## Where the CPU went\n\nCPU milliseconds per successful request, by process, sampled from /proc during each run"
                     + " (the embedded PostgreSQL and Redis are the service's child processes; \"other\" is everything else on the machine).\n\n");
@@ -157,6 +186,18 @@ final class Report {
             rows.add(row);
         }
         json.put("results", rows);
+        List<Map<String, Object>> throughputRows = new ArrayList<>();
+        for (Throughput t : throughputs) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("scenario", t.name());
+            row.put("mode", t.mode());
+            row.put("count", t.count());
+            row.put("unit", t.unit());
+            row.put("seconds", t.seconds());
+            row.put("per_second", t.perSecond());
+            throughputRows.add(row);
+        }
+        json.put("throughput", throughputRows);
         json.put("checks", checks);
         json.put("notes", notes);
         json.put("profile", profile);

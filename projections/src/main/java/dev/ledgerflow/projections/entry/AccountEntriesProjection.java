@@ -21,9 +21,10 @@ public final class AccountEntriesProjection {
     public static final String TABLE = "account_entries";
     public static final String HEADS = "account_heads";
 
+    /** Account ids compare byte by byte ({@code collate "C"}), as in the transactions table, and for the same reason. */
     static final String CREATE_TABLE = """
             create table {account_entries} (
-                account_id    text        not null,
+                account_id    text        collate "C" not null,
                 entry_no      bigint      not null,
                 currency      text        not null,
                 merchant_id   text,
@@ -44,7 +45,7 @@ public final class AccountEntriesProjection {
     /** Each account's last entry: where the next page's running balances start. */
     static final String CREATE_HEADS = """
             create table {account_heads} (
-                account_id text        primary key,
+                account_id text        collate "C" primary key,
                 entry_no   bigint      not null,
                 posted     bigint      not null,
                 pending    bigint      not null,
@@ -56,11 +57,13 @@ public final class AccountEntriesProjection {
      * top of each account's head; then the heads moved to the page's last entries. (All parts of one
      * statement see one snapshot, so the heads read are those from before the page. Reading the
      * heads from the entries table itself would make every lookup walk over the entries this very
-     * statement has inserted, invisible to it, and cost quadratic time on busy accounts.)
+     * statement has inserted, invisible to it, and cost quadratic time on busy accounts. Only the heads
+     * of the page's accounts are read: joined with the whole heads table, every page would read the
+     * head of every account there is.)
      */
     static final String APPEND = """
             with postings as (
-                select p.value ->> 'account_id' as account_id, p.value ->> 'currency' as currency,
+                select (p.value ->> 'account_id') collate "C" as account_id, p.value ->> 'currency' as currency,
                        e.metadata ->> 'merchant' as merchant_id,
                        (p.value ->> 'posted_delta_minor')::bigint as posted_delta,
                        (p.value ->> 'pending_delta_minor')::bigint as pending_delta,
@@ -82,7 +85,9 @@ public final class AccountEntriesProjection {
                 select r.account_id, coalesce(h.entry_no, 0) + r.n, r.currency, r.merchant_id, r.posted_delta,
                        r.pending_delta, coalesce(h.posted, 0) + r.posted_run, coalesce(h.pending, 0) + r.pending_run,
                        greatest(h.last_at, r.at_run), r.txid, r.position, r.seq, r.event_id, r.event_type, r.object_id
-                  from running r left join {account_heads} h on h.account_id = r.account_id
+                  from running r
+                  left join (select hh.* from {account_heads} hh
+                              where hh.account_id in (select q.account_id from postings q)) h on h.account_id = r.account_id
                 returning account_id, entry_no, posted_after, pending_after, created_at
             )
             insert into {account_heads} as h (account_id, entry_no, posted, pending, last_at)

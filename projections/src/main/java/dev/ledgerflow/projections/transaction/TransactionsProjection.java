@@ -28,17 +28,22 @@ public final class TransactionsProjection {
             + " updated_at = excluded.updated_at, version = excluded.version, position = excluded.position"
             + " where t.version < excluded.version";
 
+    /**
+     * Ids and codes are ASCII, compared for equality or ordered as cursors only, so they compare byte
+     * by byte ({@code collate "C"}) whatever the database's locale: sorting, indexing and probing them
+     * costs 10–25% less than through the locale, and a rebuild sorts and probes every id.
+     */
     static final String CREATE_TABLE = """
             create table {transactions} (
-                id            text        primary key,
-                merchant_id   text        not null,
-                type          text        not null,
-                status        text        not null,
+                id            text        collate "C" primary key,
+                merchant_id   text        collate "C" not null,
+                type          text        collate "C" not null,
+                status        text        collate "C" not null,
                 amount        bigint      not null,
                 currency      text        not null,
-                account_id    text,
-                to_account_id text,
-                payment_id    text,
+                account_id    text        collate "C",
+                to_account_id text        collate "C",
+                payment_id    text        collate "C",
                 description   text,
                 created_at    timestamptz not null,
                 updated_at    timestamptz not null,
@@ -46,9 +51,12 @@ public final class TransactionsProjection {
                 position      bigint      not null
             )""";
 
+    /** An object's id, grouped and sorted byte by byte like the column it goes into. */
+    private static final String ID = "(e.payload -> 'data' ->> 'id') collate \"C\"";
+
     /** Payments, transfers and deposits: the latest object of each in the page. */
     static final String UPSERT_OBJECTS = "insert into {transactions} as t (" + COLUMNS + ")"
-            + " select distinct on (e.payload -> 'data' ->> 'id')"
+            + " select distinct on (" + ID + ")"
             + " e.payload -> 'data' ->> 'id', e.metadata ->> 'merchant', split_part(e.type, '.', 1),"
             + " coalesce(e.payload -> 'data' ->> 'status', 'posted'), (e.payload -> 'data' ->> 'amount')::bigint,"
             + " e.payload -> 'data' ->> 'currency',"
@@ -59,12 +67,12 @@ public final class TransactionsProjection {
             + " from events e where " + Projection.PAGE
             + " and e.type in ('payment.created', 'payment.requires_capture', 'payment.succeeded', 'payment.failed',"
             + " 'payment.canceled', 'transfer.posted', 'deposit.posted')"
-            + " order by e.payload -> 'data' ->> 'id', e.stream_version desc"
+            + " order by " + ID + ", e.stream_version desc"
             + ON_CONFLICT;
 
     /** Refunds, after their payments: a refund's account is its payment's. */
     static final String UPSERT_REFUNDS = "insert into {transactions} as t (" + COLUMNS + ")"
-            + " select distinct on (e.payload -> 'data' ->> 'id')"
+            + " select distinct on (" + ID + ")"
             + " e.payload -> 'data' ->> 'id', e.metadata ->> 'merchant', 'refund', e.payload -> 'data' ->> 'status',"
             + " (e.payload -> 'data' ->> 'amount')::bigint, e.payload -> 'data' ->> 'currency',"
             + " (select p.account_id from {transactions} p where p.id = e.payload -> 'data' ->> 'payment'),"
@@ -72,7 +80,7 @@ public final class TransactionsProjection {
             + " (e.payload -> 'data' ->> 'created_at')::timestamptz, e.recorded_at, e.stream_version, e.position"
             + " from events e where " + Projection.PAGE
             + " and e.type in ('refund.created', 'refund.succeeded', 'refund.failed')"
-            + " order by e.payload -> 'data' ->> 'id', e.stream_version desc"
+            + " order by " + ID + ", e.stream_version desc"
             + ON_CONFLICT;
 
     /**
