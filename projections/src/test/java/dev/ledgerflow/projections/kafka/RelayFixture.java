@@ -105,9 +105,25 @@ final class RelayFixture implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
+            // A topic the relay has just created may not be in the broker's metadata yet: ask until it is.
+            List<TopicPartition> partitions = List.of();
+            long known = System.nanoTime() + WAIT.toNanos();
+            while (partitions.isEmpty() && System.nanoTime() < known) {
+                partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                        .map(p -> new TopicPartition(topic, p.partition()))
+                        .toList();
+                if (partitions.isEmpty()) {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " has no partitions after " + WAIT);
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<Message> messages = new ArrayList<>();
