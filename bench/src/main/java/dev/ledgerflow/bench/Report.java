@@ -128,7 +128,7 @@ final class Report {
         }
         if (!cpu.isEmpty()) {
             md.append("\n## Where the CPU went\n\nCPU milliseconds per successful request, by process, sampled from /proc during each run"
-                    + " (the embedded PostgreSQL and Redis are the service's child processes; \"other\" is everything else on the machine).\n\n");
+                    + " (the service JVM, its embedded PostgreSQL (found by its data folder) and Redis, the load generator; \"other\" is everything else on the machine).\n\n");
             md.append("| scenario | mode | cores busy |");
             CpuMeter.COMPONENTS.forEach(c -> md.append(' ').append(c).append(" |"));
             md.append("\n| --- | --- | ---: |");
