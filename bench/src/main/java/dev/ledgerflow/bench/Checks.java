@@ -41,25 +41,11 @@ final class Checks {
         }
     }
 
-    /** Waits (bounded) until every acknowledged payment has its final event; returns how long that took. */
+    /** Waits (bounded) until every acknowledged payment has its final event; says how long that took. */
     Outcome paymentsReachOutcome(Collection<String> acknowledged, Duration waitMax) throws SQLException, InterruptedException {
         long started = System.nanoTime();
-        long done = 0;
-        while (System.nanoTime() - started < waitMax.toNanos()) {
-            try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
-                    "select count(distinct stream_id) from events where type in ('payment.succeeded', 'payment.failed',"
-                            + " 'payment.requires_capture') and stream_id = any(?)")) {
-                s.setArray(1, c.createArrayOf("text", acknowledged.toArray()));
-                try (ResultSet rs = s.executeQuery()) {
-                    rs.next();
-                    done = rs.getLong(1);
-                }
-            }
-            if (done == acknowledged.size()) {
-                break;
-            }
-            Thread.sleep(250);
-        }
+        long done = countUntil(acknowledged, waitMax, c -> "select count(distinct stream_id) from events"
+                + " where type in ('payment.succeeded', 'payment.failed', 'payment.requires_capture') and stream_id = any(?)");
         double seconds = (System.nanoTime() - started) / 1e9;
         return new Outcome("every acknowledged payment reached an outcome", done == acknowledged.size(),
                 done + " of " + acknowledged.size() + String.format(" (drained %.1f s after the load ended)", seconds));
@@ -67,32 +53,39 @@ final class Checks {
 
     /** Waits (bounded) until the active transaction view shows every acknowledged payment {@code succeeded}. */
     Outcome paymentsProjectedSucceeded(Collection<String> acknowledged, Duration waitMax) throws SQLException, InterruptedException {
-        long started = System.nanoTime();
+        long done = countUntil(acknowledged, waitMax, c -> {
+            try (ResultSet rs = c.createStatement().executeQuery(
+                    "select generation from projection_generations where projection = 'transactions' and status = 'active'")) {
+                rs.next();
+                return "select count(*) from transactions_g" + rs.getLong(1) + " where status = 'succeeded' and id = any(?)";
+            }
+        });
+        return new Outcome("the transaction view shows every acknowledged payment succeeded", done == acknowledged.size(),
+                done + " of " + acknowledged.size());
+    }
+
+    /** A count query over the ids (its one parameter), built afresh on each try. */
+    private interface CountQuery {
+        String sql(Connection connection) throws SQLException;
+    }
+
+    /** Runs the count every 250 ms until it covers all the ids or {@code waitMax} is up; returns the last count. */
+    private long countUntil(Collection<String> ids, Duration waitMax, CountQuery query) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + waitMax.toNanos();
         long done = 0;
-        while (System.nanoTime() - started < waitMax.toNanos()) {
-            try (Connection c = connect()) {
-                long generation;
-                try (ResultSet rs = c.createStatement().executeQuery(
-                        "select generation from projection_generations where projection = 'transactions' and status = 'active'")) {
+        while (true) {
+            try (Connection c = connect(); PreparedStatement s = c.prepareStatement(query.sql(c))) {
+                s.setArray(1, c.createArrayOf("text", ids.toArray()));
+                try (ResultSet rs = s.executeQuery()) {
                     rs.next();
-                    generation = rs.getLong(1);
-                }
-                try (PreparedStatement s = c.prepareStatement("select count(*) from transactions_g" + generation
-                        + " where status = 'succeeded' and id = any(?)")) {
-                    s.setArray(1, c.createArrayOf("text", acknowledged.toArray()));
-                    try (ResultSet rs = s.executeQuery()) {
-                        rs.next();
-                        done = rs.getLong(1);
-                    }
+                    done = rs.getLong(1);
                 }
             }
-            if (done == acknowledged.size()) {
-                break;
+            if (done == ids.size() || System.nanoTime() > deadline) {
+                return done;
             }
             Thread.sleep(250);
         }
-        return new Outcome("the transaction view shows every acknowledged payment succeeded", done == acknowledged.size(),
-                done + " of " + acknowledged.size());
     }
 
     Outcome booksBalance() throws SQLException {
