@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -33,6 +34,7 @@ public final class BenchMain {
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
 
         ServiceProcess service = null;
+        CpuMeter cpuMeter = null;
         String baseUrl = options.get("base-url");
         String adminKey = options.get("admin-key");
         String jdbcUrl = options.get("postgres-jdbc-url");
@@ -48,7 +50,8 @@ public final class BenchMain {
             adminKey = service.adminKey;
             jdbcUrl = service.postgresJdbcUrl;
             report.environment("service", "embedded default started by the harness (" + String.join(" ", jvm) + "), pid " + service.pid());
-            report.meter(new CpuMeter(service.pid(), work.resolve("data")));
+            cpuMeter = new CpuMeter(service.pid(), work.resolve("data"));
+            report.meter(cpuMeter);
             ServiceProcess started = service;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
@@ -80,7 +83,7 @@ public final class BenchMain {
                             .run(Double.parseDouble(options.getOrDefault("e2e-rate", "3000")), duration);
                     case "sse" -> new SseFanOut(baseUrl, adminKey, SseFanOut.Settings.from(options, duration), report, checks).run();
                     case "rebuild" -> new RebuildScenario(baseUrl, adminKey, report, checks,
-                            Long.parseLong(options.getOrDefault("rebuild-events", "1000000")), service == null ? -1 : service.pid()).run();
+                            Long.parseLong(options.getOrDefault("rebuild-events", "1000000")), Optional.ofNullable(cpuMeter)).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }

@@ -92,8 +92,13 @@ final class CpuMeter implements AutoCloseable {
                 if (nanos < 0) {
                     continue;
                 }
-                all += nanos;
                 String component = component(pid, self, dir);
+                if ("PostgreSQL".equals(component) && isOurPostmaster(pid)) {
+                    // Backends and parallel workers that have ended live on only in their parent's time: without it a
+                    // rebuild's index builds would go uncounted, and PostgreSQL's total would drop whenever a backend exits.
+                    nanos += reapedChildrenNanos(dir);
+                }
+                all += nanos;
                 if (component != null) {
                     cpu.merge(component, nanos, Long::sum);
                     counted += nanos;
@@ -140,10 +145,20 @@ final class CpuMeter implements AutoCloseable {
 
     /** utime + stime of a process (all its threads), in nanoseconds; -1 if it is gone. */
     private long cpuNanos(Path dir) {
+        return statNanos(dir, 11); // utime, stime (fields 14 and 15)
+    }
+
+    /** cutime + cstime: the time of the children a process has waited for, in nanoseconds; 0 if it is gone. */
+    private long reapedChildrenNanos(Path dir) {
+        return Math.max(0, statNanos(dir, 13)); // cutime, cstime (fields 16 and 17)
+    }
+
+    /** Two adjacent tick counts of a process's stat summed, in nanoseconds; -1 if it is gone. */
+    private long statNanos(Path dir, int first) {
         try {
             String stat = Files.readString(dir.resolve("stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime (fields 14 and 15)
+            long ticks = Long.parseLong(fields[first]) + Long.parseLong(fields[first + 1]);
             return ticks * 1_000_000_000L / ticksPerSecond;
         } catch (Exception e) {
             return -1;

@@ -39,17 +39,17 @@ final class RebuildScenario {
     private final Report report;
     private final Checks checks;
     private final long eventsMin;
-    private final long servicePid;
+    private final Optional<CpuMeter> cpuMeter;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    /** @param servicePid the service's process when the harness started it (for its CPU time), else negative */
-    RebuildScenario(String baseUrl, String adminKey, Report report, Checks checks, long eventsMin, long servicePid) {
+    /** @param cpuMeter the run's meter when the harness started the service (for its and PostgreSQL's CPU time), else empty */
+    RebuildScenario(String baseUrl, String adminKey, Report report, Checks checks, long eventsMin, Optional<CpuMeter> cpuMeter) {
         this.baseUrl = baseUrl;
         this.adminKey = adminKey;
         this.report = report;
         this.checks = checks;
         this.eventsMin = eventsMin;
-        this.servicePid = servicePid;
+        this.cpuMeter = cpuMeter;
     }
 
     void run() throws Exception {
@@ -88,8 +88,6 @@ final class RebuildScenario {
     /** Rebuilds the named projections at once and records how fast. */
     private void rebuild(List<String> names, long logEvents) throws Exception {
         System.out.println("  rebuilding " + String.join(", ", names) + " …");
-        Optional<ProcessCpu> cpu = ProcessCpu.of(checks, servicePid);
-        Optional<ProcessCpu.Sample> cpuBefore = cpu.map(ProcessCpu::sample);
         long started = System.nanoTime();
         Map<String, Integer> generations = new LinkedHashMap<>();
         for (String name : names) {
@@ -124,8 +122,9 @@ final class RebuildScenario {
             }
             Thread.sleep(PROGRESS_POLL.toMillis());
         }
-        double wallSeconds = (System.nanoTime() - started) / 1e9;
-        Optional<ProcessCpu.Sample> cpuUsed = cpu.map(meter -> meter.sample().minus(cpuBefore.orElseThrow()));
+        long ended = System.nanoTime();
+        double wallSeconds = (ended - started) / 1e9;
+        Optional<CpuMeter.Usage> cpuUsed = cpuMeter.flatMap(meter -> meter.between(started, ended));
         Map<String, double[]> recorded = recorded(generations); // [events applied, seconds from creation to activation]
         String mode = names.size() == 1 ? "alone" : "all " + names.size() + " at once";
         if (names.size() == 1) {
@@ -156,9 +155,10 @@ final class RebuildScenario {
     }
 
     /** CPU time is steadier than wall time on a shared machine: events per CPU second compare runs fairly. */
-    private String cpuNote(String what, ProcessCpu.Sample used, long events) {
-        return String.format("%s: PostgreSQL used %.1f CPU-s (%,.0f events per PostgreSQL CPU-s)%s", what, used.postgresSeconds(),
-                events / used.postgresSeconds(), servicePid > 0 ? String.format(", the service JVM %.1f CPU-s", used.serviceSeconds()) : "");
+    private static String cpuNote(String what, CpuMeter.Usage used, long events) {
+        double postgresSeconds = used.cpuSeconds().get("PostgreSQL");
+        return String.format("%s: PostgreSQL used %.1f CPU-s (%,.0f events per PostgreSQL CPU-s), the service JVM %.1f CPU-s", what,
+                postgresSeconds, events / postgresSeconds, used.cpuSeconds().get("service JVM"));
     }
 
     private static String seconds(Double value) {
