@@ -42,11 +42,13 @@ import reactor.util.retry.Retry;
  * brokers acknowledged, so a crash re-sends and never skips (at least once; consumers de-duplicate
  * by the CloudEvent id).
  *
- * <p><b>Order.</b> Every event of a stream goes to one partition (the key is the stream id), and an
- * idempotent producer keeps the order of its sends within a partition, retries included. So the
- * relay issues sends in feed order from one thread: the feed consumer subscribes to its handlers in
- * feed order and each handler only queues its send on that thread, then waits for the
- * acknowledgement while later sends go out (up to the feed consumer's concurrency in flight).
+ * <p><b>Order.</b> Every event of a stream goes to one partition (the key is the stream id), and the
+ * producer keeps the order of its sends within a partition, retries included: it is idempotent and
+ * has one produce request in flight per broker (see {@link RelaySettings#producerConfig()} for why
+ * not more). So the relay issues sends in feed order from one thread: the feed consumer subscribes to
+ * its handlers in feed order and each handler only queues its send on that thread, then waits for the
+ * acknowledgement while later sends go out (up to the feed consumer's concurrency awaiting
+ * acknowledgement, batched by the producer).
  *
  * <p><b>Failures.</b> A send that fails for good (the delivery timeout passed) must not let a later
  * event of the same stream reach the topic before it is re-sent. The failed producer is therefore

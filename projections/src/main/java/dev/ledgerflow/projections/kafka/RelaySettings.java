@@ -109,9 +109,9 @@ public record RelaySettings(
     }
 
     /**
-     * The producer's configuration: idempotent (no duplicate and no reordering within a partition
-     * from the producer's own retries), acknowledged by every in-sync replica, retrying until the
-     * delivery timeout.
+     * The producer's configuration: idempotent (no duplicate from the producer's own retries), one
+     * request in flight per broker (no reordering within a partition, whatever the broker answers),
+     * acknowledged by every in-sync replica, retrying until the delivery timeout.
      */
     public Map<String, Object> producerConfig() {
         Map<String, Object> config = new HashMap<>();
@@ -119,7 +119,13 @@ public record RelaySettings(
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "ledgerflow-kafka-relay");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5); // the most idempotence keeps in order
+        // One produce request in flight per broker. With more, a stream's events can land out of order:
+        // when the first request of a new producer fails with a retriable error (a partition the broker
+        // has not finished creating answers NOT_LEADER_OR_FOLLOWER), a broker without state for that
+        // producer accepts the next request's later sequence numbers, and the first one then fails with
+        // OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout (KAFKA-15591, KAFKA-14359). With one
+        // request in flight a partition's next batch waits until the one before it is written.
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         config.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, requestTimeoutMs(deliveryTimeout));
