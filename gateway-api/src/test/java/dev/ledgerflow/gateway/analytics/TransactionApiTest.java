@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -50,14 +51,25 @@ class TransactionApiTest extends ApiTestBase {
         return body;
     }
 
+    /**
+     * A read with {@code Ledger-Min-Position}, retried after a 503 {@code projection_behind} as a client
+     * would (this class waits only 1 s per read, so that the 503 test is quick; a busy machine can
+     * take longer to project).
+     */
     @SuppressWarnings("unchecked")
     Map<String, Object> list(String path, String minPosition) {
-        return http.get().uri(path)
-                .header(HttpHeaders.AUTHORIZATION, "Bearer " + merchant.key())
-                .header("Ledger-Min-Position", minPosition)
-                .exchange()
-                .expectStatus().isOk()
-                .expectBody(Map.class).returnResult().getResponseBody();
+        var answer = new AtomicReference<Map<String, Object>>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            var result = http.get().uri(path)
+                    .header(HttpHeaders.AUTHORIZATION, "Bearer " + merchant.key())
+                    .header("Ledger-Min-Position", minPosition)
+                    .exchange()
+                    .expectStatus().value(status -> assertThat(status).isIn(200, 503))
+                    .expectBody(Map.class).returnResult();
+            answer.set(result.getResponseBody());
+            return result.getStatus().value() == 200;
+        });
+        return answer.get();
     }
 
     @SuppressWarnings("unchecked")
