@@ -12,9 +12,9 @@ import java.util.Optional;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Runs the benchmark: starts the service (the embedded default, fsync on) unless a base URL is given,
- * runs the scenarios, checks that nothing was lost, and writes bench/results/. Exits non-zero when a
- * check fails.
+ * Runs the benchmark: starts the service (the embedded default, fsync on; with an embedded Kafka broker
+ * only when the {@code relay} scenario is asked for) unless a base URL is given, runs the scenarios,
+ * checks that nothing was lost, and writes bench/results/. Exits non-zero when a check fails.
  */
 public final class BenchMain {
 
@@ -38,6 +38,9 @@ public final class BenchMain {
         String baseUrl = options.get("base-url");
         String adminKey = options.get("admin-key");
         String jdbcUrl = options.get("postgres-jdbc-url");
+        // The relay publishes every event during every scenario of the run: only a run with the relay scenario turns Kafka on.
+        boolean kafka = scenarios.stream().anyMatch(scenario -> scenario.strip().equals("relay"));
+        String kafkaBootstrap = options.get("kafka-bootstrap");
         if (baseUrl == null) {
             Path work = Files.createTempDirectory("ledgerflow-bench");
             List<String> jvm = new ArrayList<>(List.of(options.getOrDefault("service-jvm", "-Xms2g -Xmx2g -XX:+UseParallelGC").split(" ")));
@@ -45,11 +48,19 @@ public final class BenchMain {
                 jvm.add("-XX:StartFlightRecording=filename=" + work.resolve("service.jfr") + ",settings=profile,dumponexit=true");
             }
             System.out.println("Starting the service (embedded PostgreSQL and Redis) in " + work);
-            service = ServiceProcess.start(required(options, "service-classpath"), work, jvm, List.of());
+            // With Kafka, the producer's settings are logged (AbstractConfig at INFO) so the report can say what was measured.
+            List<String> properties = kafka ? List.of("-Dledger.embedded.kafka=true",
+                    "-Dlogging.level.org.apache.kafka.common.config.AbstractConfig=INFO") : List.of();
+            service = ServiceProcess.start(required(options, "service-classpath"), work, jvm, properties);
             baseUrl = "http://localhost:" + service.port;
             adminKey = service.adminKey;
             jdbcUrl = service.postgresJdbcUrl;
             report.environment("service", "embedded default started by the harness (" + String.join(" ", jvm) + "), pid " + service.pid());
+            if (kafka) {
+                kafkaBootstrap = service.kafkaBootstrap;
+                report.environment("kafka", "a KRaft broker embedded in the service JVM at " + kafkaBootstrap
+                        + "; the relay publishes during every scenario of this run");
+            }
             cpuMeter = new CpuMeter(service.pid(), work.resolve("data"));
             report.meter(cpuMeter);
             ServiceProcess started = service;
@@ -84,6 +95,11 @@ public final class BenchMain {
                     case "sse" -> new SseFanOut(baseUrl, adminKey, SseFanOut.Settings.from(options, duration), report, checks).run();
                     case "rebuild" -> new RebuildScenario(baseUrl, adminKey, report, checks,
                             Long.parseLong(options.getOrDefault("rebuild-events", "1000000")), Optional.ofNullable(cpuMeter)).run();
+                    case "relay" -> new RelayScenario(baseUrl, adminKey, report, checks,
+                            Long.parseLong(options.getOrDefault("relay-events", "1000000")),
+                            new RelayTopic(required(Map.of("kafka-bootstrap", kafkaBootstrap == null ? "" : kafkaBootstrap), "kafka-bootstrap"),
+                                    options.getOrDefault("kafka-topic", "ledgerflow.events"), checks),
+                            Optional.ofNullable(cpuMeter), Optional.ofNullable(service).map(ServiceProcess::log)).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }

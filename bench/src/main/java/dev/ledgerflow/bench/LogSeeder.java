@@ -31,9 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Fills the service's event log with at least a given number of events, fast and consistent, for the
- * rebuild scenario. First a template of real traffic is made through the HTTP API (three merchants:
- * accounts in two currencies, deposits, transfers, card, UPI and wallet payments, manual captures, a
- * cancel, partial and full refunds, each taken to its outcome by the service's own payment processor).
+ * rebuild and relay scenarios. First a template of real traffic is made through the HTTP API (three
+ * merchants: accounts in two currencies, deposits, transfers, card, UPI and wallet payments, manual
+ * captures, a cancel, partial and full refunds, each taken to its outcome by the service's own payment
+ * processor).
  * Then the template is cloned with {@code COPY}: every clone is the template's events in their feed
  * order with new object ids (a fresh ULID random part behind the original time part) substituted in
  * stream ids, payloads and causation ids, new event ids, the same stream versions, the {@code streams}
@@ -68,6 +69,17 @@ final class LogSeeder {
             int clones, double templateSeconds, double copySeconds, double vacuumSeconds) {
         double totalSeconds() {
             return templateSeconds + copySeconds + vacuumSeconds;
+        }
+
+        /** One sentence for the report: what was seeded and how fast, and which figure it is not part of. */
+        String summary(long eventsMin, String notCountedIn) {
+            if (clones == 0) {
+                return String.format("the log already held %,d events (at least %,d asked for): not seeded", eventsBefore, eventsMin);
+            }
+            return String.format("log seeded from %,d to %,d events in %.1f s, not counted in %s: template of %d events (%d streams, %d"
+                            + " merchants) made through the HTTP API in %.1f s, %,d clones of it copied in %.1f s (%.0f events/s), vacuum"
+                            + " analyze %.1f s", eventsBefore, eventsAfter, totalSeconds(), notCountedIn, templateEvents, templateStreams,
+                    templateMerchants, templateSeconds, clones, copySeconds, (eventsAfter - eventsBefore) / copySeconds, vacuumSeconds);
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.ledgerflow.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -40,7 +37,7 @@ final class RebuildScenario {
     private final Checks checks;
     private final long eventsMin;
     private final Optional<CpuMeter> cpuMeter;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final AdminApi api;
 
     /** @param cpuMeter the run's meter when the harness started the service (for its and PostgreSQL's CPU time), else empty */
     RebuildScenario(String baseUrl, String adminKey, Report report, Checks checks, long eventsMin, Optional<CpuMeter> cpuMeter) {
@@ -50,21 +47,12 @@ final class RebuildScenario {
         this.checks = checks;
         this.eventsMin = eventsMin;
         this.cpuMeter = cpuMeter;
+        this.api = new AdminApi(baseUrl, adminKey);
     }
 
     void run() throws Exception {
         LogSeeder.Seeded seeded = new LogSeeder(baseUrl, adminKey, checks).seed(eventsMin);
-        if (seeded.clones() == 0) {
-            report.note(String.format("rebuild: the log already held %,d events (at least %,d asked for): not seeded", seeded.eventsBefore(),
-                    eventsMin));
-        } else {
-            report.note(String.format("rebuild: log seeded from %,d to %,d events in %.1f s, not counted in any rebuild figure: template of"
-                            + " %d events (%d streams, %d merchants) made through the HTTP API in %.1f s, %,d clones of it copied in %.1f s"
-                            + " (%.0f events/s), vacuum analyze %.1f s", seeded.eventsBefore(), seeded.eventsAfter(), seeded.totalSeconds(),
-                    seeded.templateEvents(), seeded.templateStreams(), seeded.templateMerchants(), seeded.templateSeconds(),
-                    seeded.clones(), seeded.copySeconds(), (seeded.eventsAfter() - seeded.eventsBefore()) / seeded.copySeconds(),
-                    seeded.vacuumSeconds()));
-        }
+        report.note("rebuild: " + seeded.summary(eventsMin, "any rebuild figure"));
         report.check(checks.booksBalance());
 
         long catchUpStarted = System.nanoTime();
@@ -91,7 +79,7 @@ final class RebuildScenario {
         long started = System.nanoTime();
         Map<String, Integer> generations = new LinkedHashMap<>();
         for (String name : names) {
-            HttpResponse<String> response = send("POST", "/admin/projections/" + name + "/rebuild", Duration.ofSeconds(30));
+            HttpResponse<String> response = api.send("POST", "/admin/projections/" + name + "/rebuild", Duration.ofSeconds(30));
             if (response.statusCode() != 202) {
                 throw new IllegalStateException("rebuild of " + name + " answered " + response.statusCode() + " " + response.body());
             }
@@ -219,7 +207,7 @@ final class RebuildScenario {
     /** Whether {@code GET /admin/projections} shows each of these generations active, with no rebuild left and no lag. */
     private boolean activeAndCaughtUp(Map<String, Integer> generations) throws Exception {
         int done = 0;
-        for (JsonNode reader : readers()) {
+        for (JsonNode reader : api.readers()) {
             Integer wanted = generations.get(reader.get("name").asString());
             if (wanted != null && reader.get("generation").asInt() == wanted && reader.get("rebuild").isNull()
                     && reader.get("lag_events").asLong() == 0) {
@@ -234,7 +222,7 @@ final class RebuildScenario {
         long lastPrinted = 0;
         while (true) {
             List<String> behind = new ArrayList<>();
-            for (JsonNode reader : readers()) {
+            for (JsonNode reader : api.readers()) {
                 if (reader.get("lag_events").asLong() > 0 || !reader.get("rebuild").isNull()) {
                     behind.add(reader.get("name").asString() + " " + reader.get("lag_events").asLong());
                 }
@@ -255,7 +243,7 @@ final class RebuildScenario {
 
     private List<String> projectionNames() throws Exception {
         List<String> names = new ArrayList<>();
-        for (JsonNode reader : readers()) {
+        for (JsonNode reader : api.readers()) {
             if ("projection".equals(reader.get("kind").asString())) {
                 names.add(reader.get("name").asString());
             }
@@ -263,19 +251,9 @@ final class RebuildScenario {
         return names;
     }
 
-    private List<JsonNode> readers() throws Exception {
-        HttpResponse<String> response = send("GET", "/admin/projections", Duration.ofSeconds(30));
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("GET /admin/projections answered " + response.statusCode() + " " + response.body());
-        }
-        List<JsonNode> readers = new ArrayList<>();
-        JSON.readTree(response.body()).get("data").forEach(readers::add);
-        return readers;
-    }
-
     private Checks.Outcome invariants() throws Exception {
         // A replay of the whole log in SQL: minutes are possible on a busy 2-core machine.
-        HttpResponse<String> response = send("GET", "/admin/invariants", Duration.ofMinutes(15));
+        HttpResponse<String> response = api.send("GET", "/admin/invariants", Duration.ofMinutes(15));
         if (response.statusCode() != 200) {
             return new Checks.Outcome("/admin/invariants: projections equal a fold of the log, currencies sum to zero", false,
                     "answered " + response.statusCode() + " " + response.body());
@@ -289,14 +267,5 @@ final class RebuildScenario {
                 + " mismatches" + (c.get("mismatches").isEmpty() ? "" : " " + c.get("mismatches"))));
         return new Checks.Outcome("/admin/invariants: projections equal a fold of the log, currencies sum to zero",
                 body.get("ok").asBoolean(), String.join("; ", details));
-    }
-
-    private HttpResponse<String> send(String method, String path, Duration timeout) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .header("Authorization", "Bearer " + adminKey)
-                .timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody())
-                .build();
-        return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

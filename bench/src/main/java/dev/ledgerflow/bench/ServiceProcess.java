@@ -23,19 +23,24 @@ import java.util.regex.Pattern;
 final class ServiceProcess implements AutoCloseable {
 
     private static final Pattern POSTGRES_PORT = Pattern.compile("Embedded PostgreSQL on port (\\d+)");
+    private static final Pattern KAFKA_BOOTSTRAP = Pattern.compile("Embedded Kafka on (\\S+), data in");
 
     private final Process process;
     final int port;
     final String adminKey;
     final String postgresJdbcUrl;
+    /** The embedded Kafka broker's bootstrap servers; null when the service runs without Kafka. */
+    final String kafkaBootstrap;
     private final Path workDirectory;
 
-    private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl, Path workDirectory) {
+    private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl, String kafkaBootstrap,
+            Path workDirectory) {
         this.workDirectory = workDirectory;
         this.process = process;
         this.port = port;
         this.adminKey = adminKey;
         this.postgresJdbcUrl = postgresJdbcUrl;
+        this.kafkaBootstrap = kafkaBootstrap;
     }
 
     static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties)
@@ -57,9 +62,13 @@ final class ServiceProcess implements AutoCloseable {
         builder.environment().put("LEDGER_ADMIN_KEY", adminKey);
         builder.environment().remove("LEDGER_POSTGRES_URL");
         builder.environment().remove("LEDGER_REDIS_URL");
+        // Kafka only when the harness asks for it (-Dledger.embedded.kafka=true): a relay disturbs every other figure.
+        builder.environment().remove("LEDGER_KAFKA_BOOTSTRAP");
+        builder.environment().remove("LEDGER_EMBEDDED_KAFKA");
         Process process = builder.start();
         Path log = workDirectory.resolve("service.log");
         CompletableFuture<Integer> postgresPort = new CompletableFuture<>();
+        CompletableFuture<String> kafkaBootstrap = new CompletableFuture<>();
         CompletableFuture<Void> started = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -71,6 +80,10 @@ final class ServiceProcess implements AutoCloseable {
                     Matcher matcher = POSTGRES_PORT.matcher(line);
                     if (matcher.find()) {
                         postgresPort.complete(Integer.parseInt(matcher.group(1)));
+                    }
+                    Matcher kafka = KAFKA_BOOTSTRAP.matcher(line);
+                    if (kafka.find()) {
+                        kafkaBootstrap.complete(kafka.group(1));
                     }
                     if (line.contains("Ledgerflow is running")) {
                         started.complete(null);
@@ -86,7 +99,8 @@ final class ServiceProcess implements AutoCloseable {
         try {
             started.get(180, TimeUnit.SECONDS);
             int pgPort = postgresPort.get(1, TimeUnit.SECONDS);
-            return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres", workDirectory);
+            return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres",
+                    kafkaBootstrap.getNow(null), workDirectory);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("the service did not start; see " + log, e);
@@ -95,6 +109,11 @@ final class ServiceProcess implements AutoCloseable {
 
     Path workDirectory() {
         return workDirectory;
+    }
+
+    /** Everything the service printed, one line a line. */
+    Path log() {
+        return workDirectory.resolve("service.log");
     }
 
     long pid() {
