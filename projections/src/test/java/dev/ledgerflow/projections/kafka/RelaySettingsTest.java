@@ -29,7 +29,8 @@ class RelaySettingsTest {
         // the next one, which a broker without state for that producer accepts (KAFKA-15591): the
         // stream's first events would then reach the topic after later ones, or only after the
         // delivery timeout. KafkaRelayTest hit exactly this under load with 5 in flight.
-        assertThat(defaults.producerConfig()).containsEntry("max.in.flight.requests.per.connection", 1);
+        assertThat(defaults.producerConfig()).containsEntry("max.in.flight.requests.per.connection", 1)
+                .containsEntry("batch.size", 128 * 1024); // more per request, to make up for one at a time
     }
 
     @Test
