@@ -25,6 +25,9 @@ public final class DeliveryScheduler implements Disposable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
     private static final int BATCH = 500;
     private static final Duration STATS_INTERVAL_MIN = Duration.ofSeconds(5);
+    /** How often, and after how long without reading, consumers of processes gone are removed from the group. */
+    static final Duration CONSUMER_SWEEP_INTERVAL = Duration.ofMinutes(1);
+    static final Duration CONSUMER_IDLE_MAX = Duration.ofHours(1);
 
     private final WebhookDeliveries deliveries;
     private final WebhookQueue queue;
@@ -56,7 +59,11 @@ public final class DeliveryScheduler implements Disposable {
                 .onBackpressureDrop()
                 .concatMap(tick -> sample(), 1)
                 .subscribe();
-        running = Disposables.composite(ticks, sampling);
+        Disposable consumerSweep = Flux.interval(CONSUMER_SWEEP_INTERVAL, CONSUMER_SWEEP_INTERVAL)
+                .onBackpressureDrop()
+                .concatMap(tick -> forgetIdleConsumers(), 1)
+                .subscribe();
+        running = Disposables.composite(ticks, sampling, consumerSweep);
         return this;
     }
 
@@ -124,6 +131,18 @@ public final class DeliveryScheduler implements Disposable {
                                 ids.size(), error);
                     }
                     return deliveries.markNotEnqueued(ids);
+                });
+    }
+
+    /** Removes consumers that hold nothing and have not read for an hour: processes that are gone. */
+    Mono<Void> forgetIdleConsumers() {
+        return queue.forgetIdleConsumers(CONSUMER_IDLE_MAX)
+                .doOnNext(name -> log.info("Webhook stream {}: removed consumer {} of group {} (idle over {}, holding nothing)",
+                        queue.key(), name, WebhookSettings.GROUP, CONSUMER_IDLE_MAX))
+                .then()
+                .onErrorResume(error -> {
+                    log.debug("Webhook stream {}: idle consumers not removed this time", queue.key(), error);
+                    return Mono.empty();
                 });
     }
 

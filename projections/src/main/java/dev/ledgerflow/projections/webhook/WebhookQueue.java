@@ -83,6 +83,53 @@ public final class WebhookQueue {
                 .filter(message -> message.getBody() != null && message.getBody().containsKey(FIELD));
     }
 
+    /**
+     * Removes from the group every consumer that holds no entry and has not read for {@code idleMin}.
+     * Each worker process joins under a name of its own ({@link DeliveryWorker#consumerName()}), so
+     * without this the group would list every process that ever ran. Entries a dead consumer still
+     * held are first taken over by a live one ({@link #reclaim}); then it holds none and goes too.
+     * Removing a live consumer is harmless: Redis adds it back at its next read, and an entry it read
+     * in the instant between the two commands is finished by it or, failing that, put on the stream
+     * again from PostgreSQL by the scheduler. Emits the names removed.
+     */
+    public Flux<String> forgetIdleConsumers(Duration idleMin) {
+        return redis.commands()
+                .flatMapMany(c -> c.xinfoConsumers(key, WebhookSettings.GROUP)
+                        .map(WebhookQueue::consumerInfo)
+                        .filter(consumer -> consumer.pending() == 0 && consumer.idleMillis() >= idleMin.toMillis())
+                        .concatMap(consumer -> c.xgroupDelconsumer(key, Consumer.from(WebhookSettings.GROUP, consumer.name()))
+                                .thenReturn(consumer.name())))
+                .onErrorResume(error -> isNoGroup(error) || isNoStream(error), e -> Flux.empty());
+    }
+
+    private static boolean isNoStream(Throwable error) {
+        return error instanceof RedisCommandExecutionException && error.getMessage() != null
+                && error.getMessage().startsWith("ERR no such key");
+    }
+
+    /** One line of {@code XINFO CONSUMERS}. */
+    record ConsumerInfo(String name, long pending, long idleMillis) {}
+
+    /** {@code XINFO CONSUMERS} answers each consumer as a flat list of field names and values. */
+    private static ConsumerInfo consumerInfo(Object reply) {
+        String name = null;
+        long pending = 0;
+        long idle = 0;
+        List<?> fields = (List<?>) reply;
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            switch (String.valueOf(fields.get(i))) {
+                case "name" -> name = String.valueOf(fields.get(i + 1));
+                case "pending" -> pending = ((Number) fields.get(i + 1)).longValue();
+                case "idle" -> idle = ((Number) fields.get(i + 1)).longValue();
+                default -> { }
+            }
+        }
+        if (name == null) {
+            throw new IllegalStateException("XINFO CONSUMERS answered a consumer without a name: " + reply);
+        }
+        return new ConsumerInfo(name, pending, idle);
+    }
+
     /** Acknowledges and deletes an entry whose outcome is recorded. */
     public Mono<Void> acknowledge(String entryId) {
         return redis.commands()
