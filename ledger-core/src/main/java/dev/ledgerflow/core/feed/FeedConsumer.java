@@ -5,6 +5,7 @@ import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +30,9 @@ import reactor.util.retry.Retry;
  * <p>The concurrency is also the window of events that may wait behind a slow earlier one: an event
  * that finished is only counted, and its slot freed, once everything before it has finished.
  *
+ * <p>A {@link FeedBatchHandler} is handed runs of consecutive events instead ({@link Batching}), for
+ * set-based work: the same guarantees hold per batch, and the concurrency counts batches.
+ *
  * <p>One active consumer per name is expected: two would both handle every event (harmless for an
  * idempotent handler, but twice the work) and share one checkpoint row.
  */
@@ -39,7 +43,9 @@ public final class FeedConsumer implements Disposable {
     private final String name;
     private final EventStore store;
     private final CheckpointStore checkpoints;
-    private final FeedHandler handler;
+    private final FeedHandler handler; // null when batched
+    private final FeedBatchHandler batchHandler; // null when event by event
+    private final Batching batching;
     private final Settings settings;
 
     /** The last event finished together with all before it; null until the saved checkpoint is loaded. */
@@ -60,7 +66,46 @@ public final class FeedConsumer implements Disposable {
         this.store = Objects.requireNonNull(store, "store");
         this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
         this.handler = Objects.requireNonNull(handler, "handler");
+        this.batchHandler = null;
+        this.batching = null;
         this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * A consumer that hands over runs of consecutive events: up to {@link Batching#eventsMax()}, or
+     * fewer once {@link Batching#waitMax()} has passed since the first of them arrived. The settings'
+     * concurrency is then the number of batches handled at once; they finish in feed order, and the
+     * checkpoint moves past a batch only once it and every batch before it finished.
+     */
+    public FeedConsumer(String name, EventStore store, CheckpointStore checkpoints, FeedBatchHandler handler,
+            Settings settings, Batching batching) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a feed consumer needs a name: its checkpoint is saved under it");
+        }
+        this.name = name;
+        this.store = Objects.requireNonNull(store, "store");
+        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+        this.handler = null;
+        this.batchHandler = Objects.requireNonNull(handler, "handler");
+        this.batching = Objects.requireNonNull(batching, "batching");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * How a batched consumer groups events.
+     *
+     * @param eventsMax the most events in one batch
+     * @param waitMax the longest a batch waits to fill once its first event arrived: the latency a
+     *     quiet feed pays for batching
+     */
+    public record Batching(int eventsMax, Duration waitMax) {
+
+        public Batching {
+            if (eventsMax < 1) {
+                throw new IllegalArgumentException("eventsMax must be positive");
+            }
+            Settings.requirePositive(waitMax, "waitMax");
+        }
     }
 
     /**
@@ -110,7 +155,7 @@ public final class FeedConsumer implements Disposable {
                     restartDelayFirst, restartDelayMax);
         }
 
-        private static void requirePositive(Duration duration, String what) {
+        static void requirePositive(Duration duration, String what) {
             if (duration == null || duration.isNegative() || duration.isZero()) {
                 throw new IllegalArgumentException(what + " must be positive");
             }
@@ -216,8 +261,13 @@ public final class FeedConsumer implements Disposable {
                     saved.set(position);
                     log.info("Feed consumer {} resumes after {}", name, position);
                 });
-        return from.flatMapMany(store::subscribe)
-                .flatMapSequential(this::handle, settings.concurrency(), 1)
+        Flux<RecordedEvent> events = from.flatMapMany(store::subscribe);
+        Flux<RecordedEvent> handled = batching == null
+                ? events.flatMapSequential(this::handle, settings.concurrency(), 1)
+                : events.bufferTimeout(batching.eventsMax(), batching.waitMax(), true)
+                        .flatMapSequential(this::handleBatch, settings.concurrency(), 1)
+                        .concatMapIterable(batch -> batch);
+        return handled
                 .doOnNext(this::finished)
                 .bufferTimeout(settings.checkpointEventsMax(), settings.checkpointInterval(), true)
                 .concatMap(batch -> save(batch.getLast().logPosition()));
@@ -228,6 +278,13 @@ public final class FeedConsumer implements Disposable {
                 .timeout(settings.handlerTimeout())
                 .onErrorMap(error -> new HandlerFailedException(name, event, error))
                 .thenReturn(event);
+    }
+
+    private Mono<List<RecordedEvent>> handleBatch(List<RecordedEvent> batch) {
+        return Mono.defer(() -> batchHandler.handle(batch))
+                .timeout(settings.handlerTimeout())
+                .onErrorMap(error -> new HandlerFailedException(name, batch, error))
+                .thenReturn(batch);
     }
 
     private void finished(RecordedEvent event) {
@@ -257,6 +314,11 @@ public final class FeedConsumer implements Disposable {
         HandlerFailedException(String consumer, RecordedEvent event, Throwable cause) {
             super("feed consumer " + consumer + " failed on " + event.type() + " at position " + event.position()
                     + " of stream " + event.streamId() + ": " + cause, cause);
+        }
+
+        HandlerFailedException(String consumer, List<RecordedEvent> batch, Throwable cause) {
+            super("feed consumer " + consumer + " failed on a batch of " + batch.size() + " events from position "
+                    + batch.getFirst().position() + " to " + batch.getLast().position() + ": " + cause, cause);
         }
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -174,6 +175,54 @@ class FeedConsumerTest {
         assertThat(recorder.numbers()).containsExactly(0, 1, 2, 3, 4, 5);
     }
 
+    @Test
+    void a_batched_consumer_hands_over_runs_of_consecutive_events_in_feed_order_and_checkpoints_after_them() {
+        List<RecordedEvent> log = append(0, 23);
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        FeedConsumer consumer = startBatched(batch -> {
+            batches.add(batch.stream().map(FeedConsumerTest::number).toList());
+            return Mono.empty();
+        }, new FeedConsumer.Batching(5, Duration.ofMillis(20)));
+
+        await().atMost(WAIT).until(() -> batches.stream().mapToInt(List::size).sum() == 23);
+        assertThat(batches).allSatisfy(batch -> assertThat(batch).isNotEmpty().hasSizeLessThanOrEqualTo(5));
+        assertThat(batches.stream().flatMap(List::stream).toList()).containsExactlyElementsOf(
+                IntStream.range(0, 23).boxed().toList());
+        await().atMost(WAIT).until(() -> lastOf(log).equals(checkpoints.load(NAME).block(WAIT)));
+        assertThat(consumer.status().eventsFinished()).isEqualTo(23);
+
+        append(23, 2); // a live tail is handed over without waiting for a full batch
+        await().atMost(WAIT).until(() -> batches.stream().mapToInt(List::size).sum() == 25);
+    }
+
+    @Test
+    void a_failing_batch_never_lets_the_checkpoint_pass_its_first_event_and_is_handed_over_again() {
+        List<RecordedEvent> log = append(0, 12);
+        AtomicBoolean broken = new AtomicBoolean(true);
+        AtomicInteger failures = new AtomicInteger();
+        List<Integer> handled = new CopyOnWriteArrayList<>();
+        FeedConsumer consumer = startBatched(batch -> {
+            List<Integer> numbers = batch.stream().map(FeedConsumerTest::number).toList();
+            if (numbers.contains(7) && broken.get()) {
+                failures.incrementAndGet();
+                return Mono.error(new IllegalStateException("batch broken"));
+            }
+            handled.addAll(numbers);
+            return Mono.empty();
+        }, new FeedConsumer.Batching(4, Duration.ofMillis(20)));
+
+        await().atMost(WAIT).until(() -> failures.get() >= 3);
+        LogPosition seventh = positionOf(log, 7);
+        assertThat(consumer.checkpoint()).isLessThan(seventh);
+        assertThat(checkpoints.load(NAME).block(WAIT)).isLessThan(seventh);
+        assertThat(consumer.status().lastError()).contains("batch broken").contains("a batch of");
+        assertThat(handled).doesNotContain(7);
+
+        broken.set(false);
+        await().atMost(WAIT).until(() -> lastOf(log).equals(checkpoints.load(NAME).block(WAIT)));
+        assertThat(handled).containsAll(IntStream.range(0, 12).boxed().toList());
+    }
+
     /** A handler that records every event it is handed, then does what it is told. */
     private static final class Recorder implements FeedHandler {
         final List<RecordedEvent> events = new CopyOnWriteArrayList<>();
@@ -196,6 +245,10 @@ class FeedConsumerTest {
 
     private FeedConsumer start(FeedHandler handler) {
         return track(new FeedConsumer(NAME, store, checkpoints, handler, SETTINGS).start());
+    }
+
+    private FeedConsumer startBatched(FeedBatchHandler handler, FeedConsumer.Batching batching) {
+        return track(new FeedConsumer(NAME, store, checkpoints, handler, SETTINGS.withConcurrency(2), batching).start());
     }
 
     private FeedConsumer track(FeedConsumer consumer) {

@@ -96,22 +96,46 @@ public final class WebhookDeliveries {
         }
     }
 
+    /** One public event to dispatch, with the merchant it belongs to. */
+    public record Dispatch(RecordedEvent event, String merchantId) {}
+
     /**
-     * Adds a delivery of the event for every enabled endpoint of its merchant that subscribes to its
-     * type and existed when it was recorded. Emits the ids of the deliveries added now, marked as
-     * enqueued (the caller puts them on the stream); a delivery that exists already (the event handed
-     * over again) is left alone.
+     * Creates the deliveries of public events, in one statement: one per enabled endpoint of the
+     * event's merchant that subscribes to its type and existed when the event was recorded. Answers
+     * the ids created, marked as enqueued (the caller puts them on the stream); a delivery that exists
+     * already (an event handed over again) is left alone.
      */
-    public Flux<String> createForEvent(RecordedEvent event, String merchantId) {
+    public Flux<String> createForEvents(List<Dispatch> dispatches) {
+        if (dispatches.isEmpty()) {
+            return Flux.empty();
+        }
+        int n = dispatches.size();
+        String[] merchants = new String[n];
+        UUID[] eventIds = new UUID[n];
+        Long[] positions = new Long[n];
+        String[] types = new String[n];
+        String[] recordedAt = new String[n];
+        for (int i = 0; i < n; i++) {
+            RecordedEvent event = dispatches.get(i).event();
+            merchants[i] = dispatches.get(i).merchantId();
+            eventIds[i] = event.eventId();
+            positions[i] = event.position();
+            types[i] = event.type();
+            recordedAt[i] = event.recordedAt().toString();
+        }
         return sql.query("insert into webhook_deliveries (id, endpoint_id, merchant_id, event_id, event_position, event_type,"
                         + " status, next_attempt_at, enqueued_at)"
-                        + " select webhook_delivery_id($2, e.id), e.id, e.merchant_id, $2, $3, $4, 'pending', now(), now()"
-                        + " from webhook_endpoints e"
-                        + " where e.merchant_id = $1 and e.status = 'enabled' and e.deleted_at is null and e.created_at <= $5"
-                        + " and ('*' = any(e.event_types) or $4 = any(e.event_types))"
+                        + " select webhook_delivery_id(ev.event_id, e.id), e.id, e.merchant_id, ev.event_id, ev.position,"
+                        + " ev.type, 'pending', now(), now()"
+                        + " from unnest($1::text[], $2::uuid[], $3::int8[], $4::text[], $5::text[])"
+                        + " as ev(merchant_id, event_id, position, type, recorded_at)"
+                        + " join webhook_endpoints e on e.merchant_id = ev.merchant_id"
+                        + " where e.status = 'enabled' and e.deleted_at is null and e.created_at <= ev.recorded_at::timestamptz"
+                        + " and ('*' = any(e.event_types) or ev.type = any(e.event_types))"
+                        + " order by ev.position, e.id"
                         + " on conflict do nothing returning id",
                 row -> row.get("id", String.class),
-                merchantId, event.eventId(), event.position(), event.type(), event.recordedAt());
+                merchants, eventIds, positions, types, recordedAt);
     }
 
     /** Forgets that these deliveries were enqueued (putting them on the stream failed), so the scheduler adds them. */
