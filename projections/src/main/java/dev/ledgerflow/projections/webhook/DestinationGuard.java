@@ -20,12 +20,12 @@ import reactor.core.scheduler.Schedulers;
  * databases on 10.x, admin ports on localhost) and have the service call it: server-side request
  * forgery. The check runs at registration and again before every attempt, since DNS can change.
  *
- * <p>Before an attempt, {@link #vet(URI)} resolves the host once and hands back the one address it
- * checked as a {@link Destination}; {@link WebhookSender} connects to exactly that address and never
- * looks the name up again. A name that answers a public address to the check and a private one a
- * moment later (DNS rebinding) therefore cannot steer the request into the service's network.
- * What stays outside this guard: a public address that forwards onwards (an open proxy the merchant
- * runs), and the redirects it might answer with, which are never followed.
+ * <p>Before an attempt, {@link #vet(URI)} resolves the host once, checks every address it answers
+ * and hands back the first as a {@link Destination}; {@link WebhookSender} connects to exactly that
+ * address and never looks the name up again. A name that answers a public address to the check and
+ * a private one a moment later (DNS rebinding) therefore cannot steer a delivery into the service's
+ * network. Registration ({@link #check(URI)}) sends nothing, so nothing is pinned there: the check
+ * before each attempt is the one that decides where a request goes.
  */
 public final class DestinationGuard {
 

@@ -28,12 +28,13 @@ import reactor.netty.resources.ConnectionProvider;
  * the answer is kept.
  *
  * <p>The request goes to the address {@link DestinationGuard#vet(URI)} checked, never to a fresh
- * lookup of the URL's host: the client is handed that resolved address and only the URL's path, so
- * it has no name to resolve (and its resolver would not resolve one: it is a no-op, so an unresolved
- * address could only fail to connect). The URL's host still names the other end: it is the
- * {@code Host} header, the TLS SNI and the name the certificate is verified against. Pooled
- * connections are keyed by that name and the address, so a connection opened for one host is never
- * reused for another at the same address.
+ * lookup of the URL's host: the client is handed that resolved address and only the URL's path and
+ * query, so it has no name to resolve. Its resolver is a no-op besides, so an unresolved address,
+ * were one ever handed over, would fail to connect rather than be looked up. The URL's host still
+ * names the other end: it is the {@code Host} header, the TLS SNI and the name the certificate is
+ * verified against. Pooled connections are keyed by that name and the address (reactor-netty's pool
+ * key holds both), so a connection opened for one host is never reused for another at the same
+ * address, nor for the same host once it has moved.
  */
 public final class WebhookSender implements AutoCloseable {
 
@@ -59,13 +60,15 @@ public final class WebhookSender implements AutoCloseable {
                 .build();
         this.plain = HttpClient.create(connections)
                 .resolver(NoopAddressResolverGroup.INSTANCE)
-                // A retry after a reset connection would rebuild its target from the address alone
-                // (and, over TLS, check the certificate against that); the retry schedule retries instead.
+                // reactor-netty's own retry after a reset connection rebuilds its target from the
+                // address alone (over TLS it would check the certificate against the bare address);
+                // the retry schedule retries instead.
                 .disableRetry(true)
                 .followRedirect(false)
                 .responseTimeout(requestTimeout)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(requestTimeout.toMillis(), 10_000));
-        // Both verify the server's certificate against the host name reactor-netty finds on the address.
+        // reactor-netty's secure() turns on HTTPS endpoint identification, with the address's host
+        // string (the URL's host, see Destination.pinned) as SNI and as the name to verify.
         this.secure = trusted.length == 0
                 ? plain.secure()
                 : plain.secure(tls -> tls.sslContext(Http11SslContextSpec.forClient().configure(b -> b.trustManager(trusted))));
@@ -79,8 +82,8 @@ public final class WebhookSender implements AutoCloseable {
             Instant startedAt) {
         long started = System.nanoTime();
         URI url = destination.url();
-        // A path-only URI makes reactor-netty connect to remoteAddress; with an absolute one it would
-        // derive the address from the URL's host and resolve it itself.
+        // Path and query only: reactor-netty then connects to remoteAddress. Given an absolute URL it
+        // would derive the address from the URL's host and resolve that itself.
         return (destination.secure() ? secure : plain)
                 .remoteAddress(destination::address)
                 .headers(h -> {
