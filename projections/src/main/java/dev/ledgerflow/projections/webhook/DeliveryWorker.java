@@ -6,7 +6,6 @@ import dev.ledgerflow.projections.redis.SharedRedisConnection;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.StreamMessage;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -125,13 +124,14 @@ public final class DeliveryWorker implements Disposable {
         Instant startedAt = clock.instant();
         // A refused destination is a failed attempt like any other: the URL or its DNS may be fixed.
         return Mono.fromCallable(() -> DestinationGuard.parse(claimed.url()))
-                .flatMap(url -> guard.check(url).then(Mono.defer(() -> send(claimed, url, startedAt))))
+                .flatMap(guard::vet)
+                .flatMap(destination -> send(claimed, destination, startedAt))
                 .onErrorResume(DestinationGuard.Refused.class, refused ->
                         Mono.just(new AttemptResult(startedAt, Duration.ZERO, null, null, refused.getMessage(), null)))
                 .flatMap(result -> record(claimed, result));
     }
 
-    private Mono<AttemptResult> send(WebhookDeliveries.Claimed claimed, URI url, Instant startedAt) {
+    private Mono<AttemptResult> send(WebhookDeliveries.Claimed claimed, DestinationGuard.Destination destination, Instant startedAt) {
         String webhookId = PublicEvent.idOf(claimed.event());
         long timestamp = startedAt.getEpochSecond();
         byte[] body = LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(claimed.event()));
@@ -139,7 +139,7 @@ public final class DeliveryWorker implements Disposable {
                 "webhook-id", webhookId,
                 "webhook-timestamp", Long.toString(timestamp),
                 "webhook-signature", WebhookSecrets.signatureHeader(claimed.signingSecrets(), webhookId, timestamp, body));
-        return sender.post(url, headers, body, startedAt);
+        return sender.post(destination, headers, body, startedAt);
     }
 
     private Mono<Void> record(WebhookDeliveries.Claimed claimed, AttemptResult result) {

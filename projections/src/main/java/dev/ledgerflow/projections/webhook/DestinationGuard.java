@@ -1,12 +1,15 @@
 package dev.ledgerflow.projections.webhook;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -17,9 +20,12 @@ import reactor.core.scheduler.Schedulers;
  * databases on 10.x, admin ports on localhost) and have the service call it: server-side request
  * forgery. The check runs at registration and again before every attempt, since DNS can change.
  *
- * <p>The check resolves the host itself, and the HTTP client resolves it again when it connects: a
- * name that answers differently within that instant (DNS rebinding) is not caught here. Where that
- * matters, send webhooks through an egress proxy that filters addresses at connect time.
+ * <p>Before an attempt, {@link #vet(URI)} resolves the host once, checks every address it answers
+ * and hands back the first as a {@link Destination}; {@link WebhookSender} connects to exactly that
+ * address and never looks the name up again. A name that answers a public address to the check and
+ * a private one a moment later (DNS rebinding) therefore cannot steer a delivery into the service's
+ * network. Registration ({@link #check(URI)}) sends nothing, so nothing is pinned there: the check
+ * before each attempt is the one that decides where a request goes.
  */
 public final class DestinationGuard {
 
@@ -35,6 +41,48 @@ public final class DestinationGuard {
     public static final class Refused extends RuntimeException {
         public Refused(String reason) {
             super(reason, null, false, false);
+        }
+    }
+
+    /**
+     * Where one request goes: its URL, and the resolved address it must connect to, which carries
+     * the URL's host as its name (the HTTP client sends that name as TLS SNI and checks the server's
+     * certificate against it; the address is only where the packets go).
+     */
+    public record Destination(URI url, InetSocketAddress address) {
+
+        public Destination {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(address, "address");
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("a destination is pinned to a resolved address, not " + address);
+            }
+        }
+
+        /** {@code url} pinned to {@code address}, on the URL's port (or its scheme's default). */
+        public static Destination pinned(URI url, InetAddress address) {
+            String name = bare(url.getHost());
+            try {
+                // The same bytes under the URL's name: the connection goes to the bytes, TLS checks the name.
+                InetAddress named = address instanceof Inet6Address v6 && v6.getScopeId() != 0
+                        ? Inet6Address.getByAddress(name, v6.getAddress(), v6.getScopeId())
+                        : InetAddress.getByAddress(name, address.getAddress());
+                return new Destination(url, new InetSocketAddress(named, port(url)));
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("a resolved address has a valid length", e);
+            }
+        }
+
+        /** Whether the request is sent over TLS. */
+        public boolean secure() {
+            return "https".equalsIgnoreCase(url.getScheme());
+        }
+
+        private static int port(URI url) {
+            if (url.getPort() != -1) {
+                return url.getPort();
+            }
+            return "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
         }
     }
 
@@ -74,35 +122,48 @@ public final class DestinationGuard {
 
     /**
      * Completes when the URL's host may be called; errors with {@link Refused} when it resolves to a
-     * non-public address (unless allowed) or does not resolve. Resolution blocks, so it runs on the
-     * bounded elastic scheduler.
+     * non-public address (unless allowed) or does not resolve. For registration, where nothing is
+     * sent: with private destinations allowed it does not resolve at all.
      */
     public Mono<Void> check(URI uri) {
-        if (allowPrivate) {
-            return Mono.empty();
-        }
+        return allowPrivate ? Mono.empty() : vet(uri).then();
+    }
+
+    /**
+     * The destination of one attempt: the host resolved once, every address checked (unless private
+     * destinations are allowed), and the first pinned. Errors with {@link Refused} when an address is
+     * not public or the host does not resolve. Resolution blocks, so it runs on the bounded elastic
+     * scheduler. With private destinations allowed it still resolves and pins, so that every attempt
+     * connects the same way.
+     */
+    public Mono<Destination> vet(URI uri) {
         String host = uri.getHost();
         return Mono.fromCallable(() -> resolve(host))
                 .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(addresses -> {
-                    for (InetAddress address : addresses) {
-                        if (!isPublic(address)) {
-                            return Mono.error(new Refused("url resolves to a private, loopback or link-local address ("
-                                    + address.getHostAddress() + "); webhooks are only sent to public addresses."));
+                .map(addresses -> {
+                    if (!allowPrivate) {
+                        for (InetAddress address : addresses) {
+                            if (!isPublic(address)) {
+                                throw new Refused("url resolves to a private, loopback or link-local address ("
+                                        + address.getHostAddress() + "); webhooks are only sent to public addresses.");
+                            }
                         }
                     }
-                    return Mono.<Void>empty();
+                    return Destination.pinned(uri, addresses[0]);
                 });
     }
 
     private static InetAddress[] resolve(String host) {
-        // URI keeps the brackets of an IPv6 literal.
-        String name = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         try {
-            return InetAddress.getAllByName(name);
+            return InetAddress.getAllByName(bare(host));
         } catch (UnknownHostException e) {
             throw new Refused("url's host " + host + " does not resolve.");
         }
+    }
+
+    /** The host without the brackets URI keeps around an IPv6 literal. */
+    private static String bare(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** False for every address a request from inside the service's network must not reach. */

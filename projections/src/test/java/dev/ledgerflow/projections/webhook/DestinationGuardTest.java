@@ -3,7 +3,9 @@ package dev.ledgerflow.projections.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ledgerflow.projections.testing.ScriptedResolver;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,5 +72,68 @@ class DestinationGuardTest {
     @Test
     void allowing_private_destinations_lets_loopback_through_for_development() {
         new DestinationGuard(true).check(URI.create("http://127.0.0.1:9/hook")).block(WAIT);
+    }
+
+    @Test
+    void vetting_pins_the_address_it_checked_under_the_url_host_and_port() {
+        String host = ScriptedResolver.name("203.0.113.10,203.0.113.11");
+
+        var destination = new DestinationGuard(false).vet(URI.create("https://" + host + "/hook")).block(WAIT);
+
+        assertThat(destination.url()).isEqualTo(URI.create("https://" + host + "/hook"));
+        assertThat(destination.address().isUnresolved()).isFalse();
+        assertThat(destination.address().getAddress().getHostAddress()).isEqualTo("203.0.113.10");
+        assertThat(destination.address().getHostString()).as("the name TLS and the pool see").isEqualTo(host);
+        assertThat(destination.address().getPort()).isEqualTo(443);
+        assertThat(destination.secure()).isTrue();
+        assertThat(DestinationGuard.Destination.pinned(URI.create("http://" + host + ":8080/"), destination.address().getAddress())
+                .address().getPort()).isEqualTo(8080);
+        assertThat(DestinationGuard.Destination.pinned(URI.create("http://" + host + "/"), destination.address().getAddress())
+                .address().getPort()).isEqualTo(80);
+    }
+
+    @Test
+    void a_name_that_rebinds_after_the_check_leaves_the_vetted_destination_where_it_was() {
+        String host = ScriptedResolver.name("203.0.113.10", "127.0.0.1");
+
+        var destination = new DestinationGuard(false).vet(URI.create("http://" + host + ":8080/hook")).block(WAIT);
+
+        assertThat(ScriptedResolver.lookups(host)).isEqualTo(1);
+        assertThat(destination.address()).isEqualTo(new InetSocketAddress("203.0.113.10", 8080));
+    }
+
+    @Test
+    void one_private_address_among_public_ones_refuses_the_name() {
+        String host = ScriptedResolver.name("203.0.113.10,10.0.0.7");
+
+        assertThatThrownBy(() -> new DestinationGuard(false).vet(URI.create("https://" + host + "/hook")).block(WAIT))
+                .isInstanceOf(DestinationGuard.Refused.class).hasMessageContaining("10.0.0.7");
+    }
+
+    @Test
+    void a_name_that_does_not_resolve_is_refused() {
+        assertThatThrownBy(() -> new DestinationGuard(true).vet(URI.create("https://unknown" + ScriptedResolver.SUFFIX + "/hook"))
+                .block(WAIT)).isInstanceOf(DestinationGuard.Refused.class).hasMessageContaining("does not resolve");
+    }
+
+    @Test
+    void with_private_destinations_allowed_vetting_still_resolves_and_pins() {
+        String host = ScriptedResolver.name("127.0.0.1");
+
+        var destination = new DestinationGuard(true).vet(URI.create("http://" + host + ":9/hook")).block(WAIT);
+
+        assertThat(destination.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+        assertThat(destination.address().getHostString()).isEqualTo(host);
+    }
+
+    @Test
+    void an_ipv6_literal_is_pinned_to_itself() {
+        var destination = new DestinationGuard(true).vet(URI.create("http://[::1]:8080/hook")).block(WAIT);
+
+        assertThat(destination.address().getAddress().isLoopbackAddress()).isTrue();
+        assertThat(destination.address().getAddress()).isInstanceOf(java.net.Inet6Address.class);
+        assertThat(destination.address().getPort()).isEqualTo(8080);
+        assertThatThrownBy(() -> new DestinationGuard(false).vet(URI.create("http://[::1]:8080/hook")).block(WAIT))
+                .isInstanceOf(DestinationGuard.Refused.class);
     }
 }

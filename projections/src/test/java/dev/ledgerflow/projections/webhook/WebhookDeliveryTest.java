@@ -9,6 +9,7 @@ import com.standardwebhooks.Webhook;
 import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
+import dev.ledgerflow.projections.testing.ScriptedResolver;
 import dev.ledgerflow.projections.testing.WebhookReceiver;
 import dev.ledgerflow.projections.testing.WebhookReceiver.Answer;
 import dev.ledgerflow.projections.testing.WebhookReceiver.Received;
@@ -16,6 +17,7 @@ import dev.ledgerflow.testing.EmbeddedRedisServer;
 import dev.ledgerflow.testing.TestRedis;
 import io.lettuce.core.RedisClient;
 import io.r2dbc.pool.ConnectionPool;
+import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -334,6 +336,48 @@ class WebhookDeliveryTest {
         assertThat(dead.lastStatusCode()).isNull();
         assertThat(dead.lastError()).contains("127.0.0.1").contains("public addresses");
         assertThat(receiver.received()).isEmpty();
+    }
+
+    @Test
+    void a_name_that_answers_public_to_the_check_and_loopback_afterwards_never_reaches_the_service_network() {
+        WebhookSettings settings = WebhookHarness.testSettings(List.of(Duration.ZERO, Duration.ofMillis(100)))
+                .withPrivateDestinations(false);
+        WebhookHarness h = harness(settings).startService();
+        // DNS rebinding: the first lookup answers a public address (TEST-NET-3), every later one loopback.
+        String host = ScriptedResolver.name("203.0.113.10", "127.0.0.1");
+        int port = URI.create(receiver.url("/")).getPort();
+        h.endpoint("mer_a", "http://" + host + ":" + port + "/internal", "*");
+        h.append("mer_a", "payment.created", payment("pay_1", "processing"));
+
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").size() == 1
+                && h.deliveriesOf("mer_a").getFirst().status().equals("dead"));
+        assertThat(ScriptedResolver.lookups(host)).as("the guard resolved the name").isPositive();
+        var dead = h.deliveriesOf("mer_a").getFirst();
+        assertThat(dead.attempts()).isEqualTo(2);
+        assertThat(dead.lastStatusCode()).isNull();
+        assertThat(h.deliveries.attempts("mer_a", dead.id()).collectList().block(WAIT)).hasSize(2).allSatisfy(attempt -> {
+            assertThat(attempt.statusCode()).isNull();
+            // Connected to the vetted public address (nothing answers there), or refused outright.
+            assertThat(attempt.error()).containsAnyOf("connection failed", "no answer within", "only sent to public addresses");
+        });
+        assertThat(receiver.received()).isEmpty();
+    }
+
+    @Test
+    void a_delivery_goes_to_the_address_the_guard_resolved_and_names_the_url_host() {
+        WebhookHarness h = harness(WebhookHarness.testSettings(QUICK_RETRIES)).startService();
+        // Only the JVM's resolver knows this name: the client can reach it only at the address the guard pinned.
+        String host = ScriptedResolver.name("127.0.0.1");
+        int port = URI.create(receiver.url("/")).getPort();
+        h.endpoint("mer_a", "http://" + host + ":" + port + "/pinned?v=1", "*");
+        String event = h.append("mer_a", "payment.created", payment("pay_1", "processing"));
+
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").size() == 1
+                && h.deliveriesOf("mer_a").getFirst().status().equals("succeeded"));
+        assertThat(receiver.receivedAt("/pinned")).singleElement().satisfies(request -> {
+            assertThat(request.webhookId()).isEqualTo(event);
+            assertThat(request.header("host")).isEqualTo(host + ":" + port);
+        });
     }
 
     @Nested
