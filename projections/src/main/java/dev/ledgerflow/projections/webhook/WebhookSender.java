@@ -17,8 +17,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -62,7 +64,7 @@ public final class WebhookSender implements AutoCloseable {
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 // reactor-netty's own retry after a reset connection rebuilds its target from the
                 // address alone (over TLS it would check the certificate against the bare address);
-                // the retry schedule retries instead.
+                // post() retries such a connection itself, on the same destination.
                 .disableRetry(true)
                 .followRedirect(false)
                 .responseTimeout(requestTimeout)
@@ -112,6 +114,11 @@ public final class WebhookSender implements AutoCloseable {
                             return new AttemptResult(startedAt, elapsed(started), status, retryAfter, error, excerpt);
                         }))
                 .next()
+                // A kept-alive connection the receiver closed just as it was reused (many servers drop
+                // idle ones after a few seconds) fails before any answer: send once more at once, on a
+                // new connection, rather than wait for the retry schedule. A receiver that got the
+                // first copy sees the same webhook-id twice, as at-least-once allows.
+                .retryWhen(Retry.max(1).filter(PrematureCloseException.class::isInstance))
                 .timeout(requestTimeout)
                 .onErrorResume(error -> Mono.just(new AttemptResult(startedAt, elapsed(started), null, null, describe(error), null)));
     }

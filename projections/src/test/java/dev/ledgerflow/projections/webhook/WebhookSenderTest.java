@@ -185,6 +185,40 @@ class WebhookSenderTest {
         return new Seen(request.requestHeaders().get(HttpHeaderNames.HOST), request.uri(), clientPort, serverNames, body);
     }
 
+    @Test
+    void a_connection_closed_before_any_answer_is_tried_once_more_on_a_new_one() throws Exception {
+        // A receiver that drops its first connection after reading the request (as a server does with
+        // a kept-alive connection it timed out just as it was reused), then answers on the next.
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<String> requests = new CopyOnWriteArrayList<>();
+            Thread receiver = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int connection = 1; connection <= 2; connection++) {
+                        try (var socket = listener.accept()) {
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                                    StandardCharsets.ISO_8859_1));
+                            requests.add(in.readLine());
+                            if (connection == 2) {
+                                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n"
+                                        + "connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                socket.getOutputStream().flush();
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    // the test fails on what the sender reports
+                }
+            });
+            WebhookSender sender = sender();
+
+            AttemptResult result = post(sender, pinned("http://" + HOST + ":" + listener.getLocalPort() + "/hooks", "127.0.0.1"));
+
+            assertThat(result.statusCode()).as(result.error()).isEqualTo(200);
+            assertThat(requests).containsExactly("POST /hooks HTTP/1.1", "POST /hooks HTTP/1.1");
+            receiver.join(WAIT.toMillis());
+        }
+    }
+
     private WebhookSender sender(X509Certificate... trusted) {
         WebhookSender sender = new WebhookSender(REQUEST_TIMEOUT, trusted);
         closeAfter.add(sender);
