@@ -108,6 +108,9 @@ public final class SecretsAtRest {
                         row -> new StoredResponse(row.get("scope", String.class), row.get("key", String.class),
                                 row.get("response_body", String.class)),
                         cipher.currentPrefix() + "%")
+                // Read them all before writing: one connection runs one statement at a time.
+                .collectList()
+                .flatMapIterable(rows -> rows)
                 .concatMap(row -> {
                     String context = WebhookEndpoints.responseContext(row.scope(), row.key());
                     String sealed;
