@@ -30,8 +30,8 @@ class WebhookSecretsConfiguration {
             // Start-up, not a reactive chain: nothing may read or write a secret before this is done.
             outcome = new SecretsAtRest(pool, cipher).sealAll().block();
         } catch (SecretsAtRest.KeyMismatch e) {
-            throw new IllegalStateException("Refusing to start: " + e.getMessage() + " (the previous key is read from "
-                    + WebhookSecretsProperties.KEY_PREVIOUS_VARIABLE + ")", e);
+            throw new IllegalStateException("Refusing to start: " + e.getMessage() + " The previous key is "
+                    + WebhookSecretsProperties.KEY_PREVIOUS_VARIABLE + ".", e);
         }
         if (outcome.endpoints() > 0 || outcome.responses() > 0) {
             log.info("Webhook secrets at rest: sealed the secrets of {} endpoints and {} stored create responses under {}",

@@ -86,10 +86,11 @@ class WebhookSecretsStartupTest {
         var endpoint = endpointUnder(database, OLD_KEY);
 
         assertThatThrownBy(() -> start(database, "ledger.webhooks.secrets.key=" + NEW_KEY).close())
-                .hasStackTraceContaining("Refusing to start: 1 stored webhook secret cannot be read (stored under key "
-                        + SecretsKey.parse("old", OLD_KEY).fingerprint() + ")")
-                .hasStackTraceContaining("LEDGER_WEBHOOKS_SECRETS_KEY is key " + SecretsKey.parse("new", NEW_KEY).fingerprint())
-                .hasStackTraceContaining("webhook_endpoints:" + endpoint.id());
+                .hasStackTraceContaining("Refusing to start: 1 stored webhook secret cannot be read with the configured keys"
+                        + " (LEDGER_WEBHOOKS_SECRETS_KEY is key " + SecretsKey.parse("new", NEW_KEY).fingerprint()
+                        + ", no previous key is set): webhook_endpoints:" + endpoint.id() + " is under key "
+                        + SecretsKey.parse("old", OLD_KEY).fingerprint() + ".")
+                .hasStackTraceContaining("LEDGER_WEBHOOKS_SECRETS_KEY_PREVIOUS");
     }
 
     @Test

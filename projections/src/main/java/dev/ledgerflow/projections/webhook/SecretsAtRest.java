@@ -134,7 +134,7 @@ public final class SecretsAtRest {
         }
         String secret = cipher.open(stored, context);
         if (!secret.startsWith(WebhookSecrets.PREFIX)) {
-            throw new SecretsCipher.Unreadable(context + " is not a " + WebhookSecrets.PREFIX + " secret, sealed or in clear", null);
+            throw new SecretsCipher.Unreadable(context, "is not a " + WebhookSecrets.PREFIX + " secret, sealed or in clear", null);
         }
         return cipher.seal(secret, context);
     }
@@ -144,13 +144,15 @@ public final class SecretsAtRest {
     }
 
     private String refusal(List<SecretsCipher.Unreadable> unreadable) {
-        String keys = unreadable.stream().map(SecretsCipher.Unreadable::fingerprint).filter(f -> f != null).distinct()
-                .map(f -> "key " + f).collect(Collectors.joining(", "));
-        String listed = unreadable.stream().limit(LISTED_MAX).map(Throwable::getMessage).collect(Collectors.joining("; "));
-        return unreadable.size() + " stored webhook secret" + (unreadable.size() == 1 ? "" : "s") + " cannot be read"
-                + (keys.isEmpty() ? "" : " (stored under " + keys + ")") + " with the configured keys: " + cipher.configuredKeys()
+        String listed = unreadable.stream().limit(LISTED_MAX)
+                .map(e -> e.fingerprint() != null && !cipher.knows(e.fingerprint())
+                        ? e.context() + " is under key " + e.fingerprint()
+                        : e.getMessage())
+                .collect(Collectors.joining("; "));
+        return unreadable.size() + " stored webhook secret" + (unreadable.size() == 1 ? "" : "s") + " cannot be read with the"
+                + " configured keys (" + cipher.configuredKeys() + "): " + listed + (unreadable.size() > LISTED_MAX ? "; …" : "")
                 + ". Webhooks cannot be signed without them. Set " + cipher.currentKey().label() + " to the key they were"
-                + " written with (to change keys, set the new key there and the old one as the previous key, start once, then"
-                + " remove the previous key). " + listed + (unreadable.size() > LISTED_MAX ? "; …" : "");
+                + " written with; to change keys, set the new key there and the old one as the previous key, start once, then"
+                + " remove the previous key.";
     }
 }

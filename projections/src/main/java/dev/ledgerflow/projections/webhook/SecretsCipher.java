@@ -67,11 +67,18 @@ public final class SecretsCipher {
     /** A value that cannot be opened with the configured keys; the message says why and names the keys. */
     public static final class Unreadable extends IllegalStateException {
 
+        private final String context;
         private final String fingerprint;
 
-        Unreadable(String message, String fingerprint) {
-            super(message);
+        Unreadable(String context, String problem, String fingerprint) {
+            super(context + " " + problem);
+            this.context = context;
             this.fingerprint = fingerprint;
+        }
+
+        /** Where the value is stored, as given to {@link #open}. */
+        public String context() {
+            return context;
         }
 
         /** The fingerprint of the key the value names, or null when it names none. */
@@ -114,26 +121,26 @@ public final class SecretsCipher {
             return stored;
         }
         if (!FORMAT.equals(format.group(1))) {
-            throw new Unreadable(context + " is stored in format " + format.group(1) + ", which this version does not read"
+            throw new Unreadable(context, "is stored in format " + format.group(1) + ", which this version does not read"
                     + " (was a newer Ledgerflow writing to this database?)", null);
         }
         String[] parts = stored.split(":", 3);
         if (parts.length != 3) {
-            throw new Unreadable(context + " is not a well-formed " + FORMAT + " value", null);
+            throw new Unreadable(context, "is not a well-formed " + FORMAT + " value", null);
         }
         SecretsKey key = keyFor(parts[1]);
         if (key == null) {
-            throw new Unreadable(context + " is encrypted under key " + parts[1] + ", which is not configured ("
+            throw new Unreadable(context, "is encrypted under key " + parts[1] + ", which is not configured ("
                     + configuredKeys() + "): configure the key it was written with", parts[1]);
         }
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(parts[2]);
         } catch (IllegalArgumentException e) {
-            throw new Unreadable(context + " is not a well-formed " + FORMAT + " value (bad base64)", parts[1]);
+            throw new Unreadable(context, "is not a well-formed " + FORMAT + " value (bad base64)", parts[1]);
         }
         if (bytes.length < NONCE_BYTES + TAG_BITS / 8) {
-            throw new Unreadable(context + " is not a well-formed " + FORMAT + " value (too short)", parts[1]);
+            throw new Unreadable(context, "is not a well-formed " + FORMAT + " value (too short)", parts[1]);
         }
         try {
             Cipher cipher = Cipher.getInstance(TRANSFORMATION);
@@ -142,7 +149,7 @@ public final class SecretsCipher {
             byte[] plaintext = cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES);
             return new String(plaintext, StandardCharsets.UTF_8);
         } catch (AEADBadTagException e) {
-            throw new Unreadable(context + " does not decrypt under key " + key.fingerprint() + " (" + key.label()
+            throw new Unreadable(context, "does not decrypt under key " + key.fingerprint() + " (" + key.label()
                     + "): it was altered, or copied from another row", key.fingerprint());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-256-GCM is always available", e);
@@ -163,6 +170,11 @@ public final class SecretsCipher {
     public String configuredKeys() {
         return current.label() + " is key " + current.fingerprint() + ", "
                 + (previous == null ? "no previous key is set" : previous.label() + " is key " + previous.fingerprint());
+    }
+
+    /** Whether the key of this fingerprint is configured, as the current or the previous key. */
+    boolean knows(String fingerprint) {
+        return keyFor(fingerprint) != null;
     }
 
     private SecretsKey keyFor(String fingerprint) {

@@ -226,9 +226,9 @@ class SecretsAtRestTest {
 
             assertThatThrownBy(() -> startUp(CIPHER))
                     .isInstanceOf(SecretsAtRest.KeyMismatch.class)
-                    .hasMessageContaining("1 stored webhook secret cannot be read (stored under key " + other.fingerprint() + ")")
-                    .hasMessageContaining("LEDGER_WEBHOOKS_SECRETS_KEY is key " + KEY.fingerprint())
-                    .hasMessageContaining("webhook_endpoints:" + underOther.id());
+                    .hasMessageContaining("1 stored webhook secret cannot be read with the configured keys"
+                            + " (LEDGER_WEBHOOKS_SECRETS_KEY is key " + KEY.fingerprint() + ", no previous key is set): "
+                            + "webhook_endpoints:" + underOther.id() + " is under key " + other.fingerprint() + ".");
             assertThat(stored("we_legacy")).as("rolled back").isEqualTo(clear);
             assertThatThrownBy(() -> h.endpoints.find("mer_a", underOther.id()).block(WAIT))
                     .isInstanceOf(SecretsCipher.Unreadable.class)
