@@ -15,9 +15,11 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "ledger.admin-key=" + ApiTest.ADMIN_KEY)
+        properties = {"ledger.admin-key=" + ApiTest.ADMIN_KEY, "ledger.webhooks.secrets.key=" + ApiTest.WEBHOOK_SECRETS_KEY})
 @AutoConfigureWebTestClient
 public @interface ApiTest {
 
     String ADMIN_KEY = "ak_test_admin_key";
+    /** The tests' key of webhook secrets at rest (base64 of 32 bytes). */
+    String WEBHOOK_SECRETS_KEY = "dGVzdC13ZWJob29rLXNlY3JldHMta2V5LTMyLWJ5dGU=";
 }

@@ -4,10 +4,13 @@ import dev.ledgerflow.testing.EmbeddedKafkaServer;
 import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
 import dev.ledgerflow.gateway.config.AdminKey;
+import dev.ledgerflow.projections.webhook.SecretsKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -20,7 +23,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code LEDGER_POSTGRES_URL} / {@code LEDGER_REDIS_URL} are used instead when set. With
  * {@code LEDGER_EMBEDDED_KAFKA=true} (or {@code -Dledger.embedded.kafka=true}) and no
  * {@code LEDGER_KAFKA_BOOTSTRAP}, a Kafka broker (KRaft, data under {@code .data/kafka}) starts too and
- * the Kafka relay is on. This class lives
+ * the Kafka relay is on. Without {@code LEDGER_WEBHOOKS_SECRETS_KEY}, the key webhook secrets are
+ * encrypted under is generated on the first start and kept in {@code .data/webhook-secrets-key}. This class lives
  * in the test sources, so the embedded servers never reach the production jar; run it with
  * {@code ./mvnw -pl gateway-api -am spring-boot:test-run}.
  */
@@ -55,6 +59,9 @@ public final class EmbeddedLedgerflow {
                 && isUnset("LEDGER_WEBHOOKS_ALLOW_PRIVATE_DESTINATIONS")) {
             System.setProperty("ledger.webhooks.allow-private-destinations", "true");
         }
+        if (System.getProperty("ledger.webhooks.secrets.key") == null && isUnset("LEDGER_WEBHOOKS_SECRETS_KEY")) {
+            System.setProperty("ledger.webhooks.secrets.key", webhookSecretsKey(data.resolve("webhook-secrets-key")));
+        }
         ConfigurableApplicationContext context = LedgerflowApplication.start(args);
         if (kafka != null) {
             EmbeddedKafkaServer broker = kafka;
@@ -65,6 +72,30 @@ public final class EmbeddedLedgerflow {
             }));
         }
         printDemoMerchantKey(context, data.resolve("demo-merchant-key"));
+    }
+
+    /**
+     * The key of webhook secrets at rest, generated on the first start and kept beside the database
+     * whose secrets it encrypts (owner-only where the file system allows): deleting it alone would
+     * leave those secrets unreadable, and the service would refuse to start.
+     */
+    private static String webhookSecretsKey(Path keyFile) {
+        try {
+            if (!Files.exists(keyFile)) {
+                Files.createDirectories(keyFile.getParent());
+                String key = SecretsKey.newKeyBase64();
+                if (keyFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    Files.writeString(keyFile, key, StandardOpenOption.TRUNCATE_EXISTING);
+                } else {
+                    Files.writeString(keyFile, key, StandardOpenOption.CREATE_NEW);
+                }
+                System.out.println("Generated the webhook secrets key in " + keyFile + " (keep it with the data folder)");
+            }
+            return Files.readString(keyFile).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static boolean embeddedKafkaWanted() {

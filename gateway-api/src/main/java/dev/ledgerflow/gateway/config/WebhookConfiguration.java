@@ -9,6 +9,7 @@ import dev.ledgerflow.projections.redis.SharedRedisConnection;
 import dev.ledgerflow.projections.webhook.DeliveryScheduler;
 import dev.ledgerflow.projections.webhook.DeliveryWorker;
 import dev.ledgerflow.projections.webhook.DestinationGuard;
+import dev.ledgerflow.projections.webhook.SecretsCipher;
 import dev.ledgerflow.projections.webhook.WebhookDeliveries;
 import dev.ledgerflow.projections.webhook.WebhookDispatcher;
 import dev.ledgerflow.projections.webhook.WebhookEndpoints;
@@ -52,8 +53,8 @@ class WebhookConfiguration {
     }
 
     @Bean
-    WebhookEndpoints webhookEndpoints(ConnectionPool pool) {
-        return new WebhookEndpoints(pool);
+    WebhookEndpoints webhookEndpoints(ConnectionPool pool, SecretsCipher secretsCipher) {
+        return new WebhookEndpoints(pool, secretsCipher);
     }
 
     /**
@@ -74,8 +75,8 @@ class WebhookConfiguration {
     }
 
     @Bean
-    WebhookDeliveries webhookDeliveries(WebhookPostgres postgres) {
-        return new WebhookDeliveries(postgres.pool());
+    WebhookDeliveries webhookDeliveries(WebhookPostgres postgres, SecretsCipher secretsCipher) {
+        return new WebhookDeliveries(postgres.pool(), secretsCipher);
     }
 
     @Bean

@@ -40,9 +40,12 @@ public final class WebhookDeliveries {
     private static final String MS = "::float8 * interval '1 millisecond'";
 
     private final Sql sql;
+    private final SecretsCipher cipher;
 
-    public WebhookDeliveries(ConnectionFactory connections) {
+    /** @param cipher opens the endpoints' stored secrets to sign with */
+    public WebhookDeliveries(ConnectionFactory connections, SecretsCipher cipher) {
         this.sql = new Sql(connections);
+        this.cipher = cipher;
     }
 
     /** A delivery as the API shows it. */
@@ -173,7 +176,9 @@ public final class WebhookDeliveries {
 
     /**
      * Takes the delivery for one attempt if it is due and nobody holds it; empty otherwise (done
-     * already, not due yet, or held by another worker: the stream entry is then a duplicate).
+     * already, not due yet, or held by another worker: the stream entry is then a duplicate). Fails
+     * with {@link SecretsCipher.Unreadable} when the endpoint's stored secret does not open: nothing
+     * is sent unsigned or signed with anything else, and the entry is retried after the hold.
      */
     public Mono<Claimed> claim(String deliveryId, UUID lockToken, Duration hold) {
         return sql.query("update webhook_deliveries d set locked_until = now() + $3" + MS + ", lock_token = $2,"
@@ -186,7 +191,7 @@ public final class WebhookDeliveries {
                         + " e.secret, e.previous_secret, e.previous_secret_expires_at, now() as now,"
                         + " ev.position, ev.txid::text as txid, ev.stream_id, ev.stream_version, ev.event_id, ev.type,"
                         + " ev.payload::text as payload, ev.metadata::text as metadata, ev.recorded_at",
-                        row -> claimed(row, lockToken), deliveryId, lockToken, hold.toMillis())
+                        row -> claimed(row, lockToken, cipher), deliveryId, lockToken, hold.toMillis())
                 .next();
     }
 
@@ -329,10 +334,14 @@ public final class WebhookDeliveries {
                 .single();
     }
 
-    private static Claimed claimed(Readable row, UUID token) {
-        var endpoint = new WebhookEndpoints.Endpoint(row.get("endpoint_id", String.class), null, row.get("url", String.class),
-                null, List.of(), row.get("endpoint_status", String.class), null, row.get("secret", String.class),
-                row.get("previous_secret", String.class), Sql.instant(row, "previous_secret_expires_at"), null, null);
+    private static Claimed claimed(Readable row, UUID token, SecretsCipher cipher) {
+        String endpointId = row.get("endpoint_id", String.class);
+        String previousSecret = row.get("previous_secret", String.class);
+        String context = WebhookEndpoints.secretContext(endpointId);
+        var endpoint = new WebhookEndpoints.Endpoint(endpointId, null, row.get("url", String.class),
+                null, List.of(), row.get("endpoint_status", String.class), null, cipher.open(row.get("secret", String.class), context),
+                previousSecret == null ? null : cipher.open(previousSecret, context), Sql.instant(row, "previous_secret_expires_at"),
+                null, null);
         RecordedEvent event = new RecordedEvent(
                 new LogPosition(Long.parseLong(row.get("txid", String.class)), row.get("position", Long.class)),
                 StreamId.of(row.get("stream_id", String.class)),

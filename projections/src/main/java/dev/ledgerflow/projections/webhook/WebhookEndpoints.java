@@ -12,7 +12,11 @@ import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The merchants' webhook endpoints ({@code webhook_endpoints}); every read and change is scoped to one merchant. */
+/**
+ * The merchants' webhook endpoints ({@code webhook_endpoints}); every read and change is scoped to one merchant.
+ * Their signing secrets are stored sealed by the {@link SecretsCipher}, bound to the endpoint's id, and
+ * opened when read: an {@link Endpoint} always holds them in clear.
+ */
 public final class WebhookEndpoints {
 
     private static final String COLUMNS = "id, merchant_id, url, description, event_types, status, disabled_reason, secret,"
@@ -22,9 +26,21 @@ public final class WebhookEndpoints {
             + " status, secret) values ($1, $2, $3, $4, $5, 'enabled', $6) returning " + COLUMNS;
 
     private final Sql sql;
+    private final SecretsCipher cipher;
 
-    public WebhookEndpoints(ConnectionFactory connections) {
+    public WebhookEndpoints(ConnectionFactory connections, SecretsCipher cipher) {
         this.sql = new Sql(connections);
+        this.cipher = cipher;
+    }
+
+    /** What a stored secret of the endpoint is bound to: the same value in another row does not open. */
+    static String secretContext(String endpointId) {
+        return "webhook_endpoints:" + endpointId;
+    }
+
+    /** What a stored create response (it shows the secret) is bound to: its idempotency key. */
+    static String responseContext(String scope, String key) {
+        return "idempotency_keys:" + scope + ":" + key;
     }
 
     /**
@@ -68,9 +84,9 @@ public final class WebhookEndpoints {
     public record Changes(String url, List<String> events, String description, String status) {}
 
     public Mono<Endpoint> create(String merchantId, String url, List<String> events, String description, Instant now) {
-        return sql.query(INSERT, WebhookEndpoints::endpoint,
-                        Ids.newId("we", now), merchantId, url, orNull(description), events.toArray(String[]::new),
-                        WebhookSecrets.newSecret())
+        String id = Ids.newId("we", now);
+        return sql.query(INSERT, this::endpoint,
+                        id, merchantId, url, orNull(description), events.toArray(String[]::new), newSealedSecret(id))
                 .single();
     }
 
@@ -96,7 +112,8 @@ public final class WebhookEndpoints {
      * Creates an endpoint under an idempotency key, in one transaction with the key's row in
      * {@code idempotency_keys} (the table the event store's appends use, scoped by merchant): a
      * retried request finds the stored response instead of creating a second endpoint. A concurrent
-     * request with the same key waits for this one's commit and then finds its response.
+     * request with the same key waits for this one's commit and then finds its response. The stored
+     * response shows the secret, so it is stored sealed too (bound to the key), and opened to answer.
      */
     public Mono<Creation> create(String merchantId, String url, List<String> events, String description, Instant now,
             IdempotencyKey key, Function<Endpoint, String> render) {
@@ -111,27 +128,30 @@ public final class WebhookEndpoints {
                         row -> row.get("key", String.class),
                         merchantId, key.key(), key.fingerprint(), key.status(), key.ttl().toMillis())
                         .next()
-                        .flatMap(claimed -> Sql.query(c, INSERT, WebhookEndpoints::endpoint,
-                                        Ids.newId("we", now), merchantId, url, orNull(description), events.toArray(String[]::new),
-                                        WebhookSecrets.newSecret())
-                                .single()
-                                .flatMap(endpoint -> {
-                                    String body = render.apply(endpoint);
-                                    return Sql.update(c, "update idempotency_keys set response_body = $3 where scope = $1 and key = $2",
-                                                    merchantId, key.key(), body)
-                                            .thenReturn((Creation) new Creation.Created(endpoint, body));
-                                }))
+                        .flatMap(claimed -> {
+                            String id = Ids.newId("we", now);
+                            return Sql.query(c, INSERT, this::endpoint,
+                                            id, merchantId, url, orNull(description), events.toArray(String[]::new), newSealedSecret(id))
+                                    .single()
+                                    .flatMap(endpoint -> {
+                                        String body = render.apply(endpoint);
+                                        return Sql.update(c, "update idempotency_keys set response_body = $3 where scope = $1 and key = $2",
+                                                        merchantId, key.key(), cipher.seal(body, responseContext(merchantId, key.key())))
+                                                .thenReturn((Creation) new Creation.Created(endpoint, body));
+                                    });
+                        })
                         .switchIfEmpty(Mono.defer(() -> Sql.query(c, "select fingerprint, response_status, response_body"
                                         + " from idempotency_keys where scope = $1 and key = $2",
                                 row -> (Creation) new Creation.Stored(row.get("fingerprint", String.class),
-                                        row.get("response_status", Integer.class), row.get("response_body", String.class)),
+                                        row.get("response_status", Integer.class),
+                                        cipher.open(row.get("response_body", String.class), responseContext(merchantId, key.key()))),
                                 merchantId, key.key()).next())))
                 .single();
     }
 
     public Mono<Endpoint> find(String merchantId, String id) {
         return sql.query("select " + COLUMNS + " from webhook_endpoints where id = $1 and merchant_id = $2 and deleted_at is null",
-                        WebhookEndpoints::endpoint, id, merchantId)
+                        this::endpoint, id, merchantId)
                 .next();
     }
 
@@ -139,10 +159,10 @@ public final class WebhookEndpoints {
     public Flux<Endpoint> list(String merchantId, int limit, String startingAfter) {
         if (startingAfter == null) {
             return sql.query("select " + COLUMNS + " from webhook_endpoints where merchant_id = $1 and deleted_at is null"
-                    + " order by id desc limit $2", WebhookEndpoints::endpoint, merchantId, limit);
+                    + " order by id desc limit $2", this::endpoint, merchantId, limit);
         }
         return sql.query("select " + COLUMNS + " from webhook_endpoints where merchant_id = $1 and deleted_at is null"
-                + " and id < $2 order by id desc limit $3", WebhookEndpoints::endpoint, merchantId, startingAfter, limit);
+                + " and id < $2 order by id desc limit $3", this::endpoint, merchantId, startingAfter, limit);
     }
 
     /** Applies a PATCH; empty when there is no such endpoint. Enabling clears the reason it was disabled for. */
@@ -157,7 +177,7 @@ public final class WebhookEndpoints {
                                 + "   else disabled_reason end,"
                                 + " updated_at = now()"
                                 + " where id = $1 and merchant_id = $2 and deleted_at is null returning " + COLUMNS,
-                        WebhookEndpoints::endpoint,
+                        this::endpoint,
                         id, merchantId, orNull(changes.url()),
                         changes.events() == null ? new Sql.Null(String[].class) : changes.events().toArray(String[]::new),
                         orNull(changes.description()), orNull(changes.status()))
@@ -170,7 +190,7 @@ public final class WebhookEndpoints {
                                 + " previous_secret_expires_at = now() + $3::float8 * interval '1 millisecond',"
                                 + " secret = $4, updated_at = now()"
                                 + " where id = $1 and merchant_id = $2 and deleted_at is null returning " + COLUMNS,
-                        WebhookEndpoints::endpoint, id, merchantId, overlap.toMillis(), WebhookSecrets.newSecret())
+                        this::endpoint, id, merchantId, overlap.toMillis(), newSealedSecret(id))
                 .next();
     }
 
@@ -185,18 +205,24 @@ public final class WebhookEndpoints {
                 .map(rows -> rows > 0);
     }
 
-    static Endpoint endpoint(Readable row) {
+    private String newSealedSecret(String endpointId) {
+        return cipher.seal(WebhookSecrets.newSecret(), secretContext(endpointId));
+    }
+
+    private Endpoint endpoint(Readable row) {
+        String id = row.get("id", String.class);
         String[] events = row.get("event_types", String[].class);
+        String previousSecret = row.get("previous_secret", String.class);
         return new Endpoint(
-                row.get("id", String.class),
+                id,
                 row.get("merchant_id", String.class),
                 row.get("url", String.class),
                 row.get("description", String.class),
                 events == null ? List.of() : new ArrayList<>(Arrays.asList(events)),
                 row.get("status", String.class),
                 row.get("disabled_reason", String.class),
-                row.get("secret", String.class),
-                row.get("previous_secret", String.class),
+                cipher.open(row.get("secret", String.class), secretContext(id)),
+                previousSecret == null ? null : cipher.open(previousSecret, secretContext(id)),
                 Sql.instant(row, "previous_secret_expires_at"),
                 Sql.instant(row, "created_at"),
                 Sql.instant(row, "updated_at"));

@@ -27,7 +27,8 @@ import java.util.UUID;
  * The webhook machinery of one service instance, wired as the application wires it, over a fresh
  * database of the test PostgreSQL and a stream of its own on a real Redis. {@link #stopService()}
  * and {@link #startService()} play a restart; {@link #worker(ConnectionPool)} adds a worker with a
- * database pool of its own, that a test can kill.
+ * database pool of its own, that a test can kill. Webhook secrets are stored sealed under a key of
+ * the harness's own ({@link #cipher}).
  */
 final class WebhookHarness implements AutoCloseable {
 
@@ -41,6 +42,7 @@ final class WebhookHarness implements AutoCloseable {
     final RedisURI redisUri;
     final SharedRedisConnection shared;
     final WebhookSettings settings;
+    final SecretsCipher cipher;
     final WebhookEndpoints endpoints;
     final WebhookDeliveries deliveries;
     final WebhookQueue queue;
@@ -52,6 +54,10 @@ final class WebhookHarness implements AutoCloseable {
     FeedConsumer dispatcher;
 
     WebhookHarness(String redisUrl, WebhookSettings settings) {
+        this(redisUrl, settings, new SecretsCipher(SecretsKey.generate("the harness's key")));
+    }
+
+    WebhookHarness(String redisUrl, WebhookSettings settings, SecretsCipher cipher) {
         this.database = TestPostgres.freshDatabase();
         this.pool = PostgresConnections.pooled(database, "webhook-test", 10);
         this.store = new PostgresEventStore(pool, PostgresConnections.direct(database, "webhook-test-listen"),
@@ -61,8 +67,9 @@ final class WebhookHarness implements AutoCloseable {
         this.redis = RedisClient.create(redisUri);
         this.shared = new SharedRedisConnection(redis, redisUri);
         this.settings = settings;
-        this.endpoints = new WebhookEndpoints(pool);
-        this.deliveries = new WebhookDeliveries(pool);
+        this.cipher = cipher;
+        this.endpoints = new WebhookEndpoints(pool, cipher);
+        this.deliveries = new WebhookDeliveries(pool, cipher);
         this.queue = new WebhookQueue(shared, settings.streamKey());
         this.sender = new WebhookSender(settings.requestTimeout());
     }
@@ -100,7 +107,7 @@ final class WebhookHarness implements AutoCloseable {
 
     /** Starts a worker; with {@code ownPool} it uses that database pool (which a test may dispose to kill it). */
     DeliveryWorker worker(ConnectionPool ownPool) {
-        WebhookDeliveries repository = ownPool == null ? deliveries : new WebhookDeliveries(ownPool);
+        WebhookDeliveries repository = ownPool == null ? deliveries : new WebhookDeliveries(ownPool, cipher);
         DeliveryWorker worker = new DeliveryWorker(DeliveryWorker.consumerName(), redis, redisUri, repository, queue, scheduler,
                 sender, settings, metrics, Clock.systemUTC()).start();
         running.add(worker::dispose);
