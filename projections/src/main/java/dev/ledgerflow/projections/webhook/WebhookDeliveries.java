@@ -83,7 +83,15 @@ public final class WebhookDeliveries {
             String url,
             boolean endpointEnabled,
             List<String> signingSecrets,
-            RecordedEvent event) {}
+            RecordedEvent event) {
+
+        /** Without the secrets: a claim may end up in a log line or an exception message. */
+        @Override
+        public String toString() {
+            return "Claimed[deliveryId=" + deliveryId + ", endpointId=" + endpointId + ", url=" + url + ", roundAttempts="
+                    + roundAttempts + ", signingSecrets=(" + signingSecrets.size() + " hidden), event=" + event.eventId() + "]";
+        }
+    }
 
     /** Queue figures for operators. */
     public record Stats(long pending, long scheduledRetries, long dead, long due, Duration oldestDueAge) {}

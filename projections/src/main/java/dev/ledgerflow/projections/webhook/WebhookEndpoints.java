@@ -75,6 +75,14 @@ public final class WebhookEndpoints {
             }
             return List.of(secret);
         }
+
+        /** Without the secrets: an endpoint may end up in a log line or an exception message. */
+        @Override
+        public String toString() {
+            return "Endpoint[id=" + id + ", merchantId=" + merchantId + ", url=" + url + ", events=" + events
+                    + ", status=" + status + ", secret=(hidden), previousSecret="
+                    + (previousSecret == null ? "none" : "(hidden)") + "]";
+        }
     }
 
     public static final String ENABLED = "enabled";
