@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param postgresPoolSize connections in the R2DBC pool
  * @param appendBatchSizeMax most commands written in one group-commit transaction
  * @param appendBatchesInFlightMax group-commit transactions running at once
+ * @param appendQueueMax appends waiting for a group commit; past it writes answer 503 {@code overloaded} at once
  * @param idempotencyTtl how long an idempotency key is remembered
  * @param cardFingerprintKey the secret of card fingerprints (HMAC); keep it stable, or fingerprints change
  * @param acquirerLatency the simulated acquirer's answer time
@@ -39,6 +40,7 @@ public record LedgerflowProperties(
         @DefaultValue("20") int postgresPoolSize,
         @DefaultValue("500") int appendBatchSizeMax,
         @DefaultValue("1") int appendBatchesInFlightMax,
+        @DefaultValue("2000") int appendQueueMax,
         @DefaultValue("24h") Duration idempotencyTtl,
         String cardFingerprintKey,
         @DefaultValue("20ms") Duration acquirerLatency,

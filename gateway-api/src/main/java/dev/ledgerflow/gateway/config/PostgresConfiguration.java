@@ -43,7 +43,9 @@ class PostgresConfiguration {
                 new PostgresEventStore.Settings(
                         properties.appendBatchSizeMax(),
                         properties.appendBatchesInFlightMax(),
+                        properties.appendQueueMax(),
                         defaults.pageSize(),
+                        defaults.windowMax(),
                         defaults.idlePoll(),
                         defaults.heldBackPoll()));
     }

@@ -24,7 +24,7 @@ class ProjectionConfiguration {
         ProjectorSettings settings = ProjectorSettings.defaults()
                 .withPageSizes(properties.projectionPageSize(), properties.projectionRebuildPageSize())
                 .withRetiredDropDelay(properties.projectionRetiredDropDelay());
-        Projections projections = new Projections(pool, store.feedSignal(), ReadModels.all(), settings,
+        Projections projections = new Projections(pool, store.tail(), ReadModels.all(), settings,
                 dev.ledgerflow.projections.projector.PageHook.NONE, clock);
         // Start-up, before any request: creates the first generations and starts the projectors.
         projections.start().block(Duration.ofMinutes(2));

@@ -23,6 +23,7 @@ public enum ApiError {
     IDEMPOTENCY_KEY_REUSE(422, "idempotency_key_reuse", "The idempotency key was used with a different request"),
     SAME_ACCOUNT(422, "same_account", "The source and destination accounts are the same"),
     PROJECTION_BEHIND(503, "projection_behind", "The read models have not caught up yet"),
+    OVERLOADED(503, "overloaded", "The service is taking more writes than it can; retry later"),
     CONFLICT_RETRY(503, "concurrent_update", "The resource kept changing concurrently; retry"),
     INTERNAL(500, "internal_error", "Internal error");
 

@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.web;
 
+import dev.ledgerflow.core.eventstore.Overloaded;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +58,9 @@ class ProblemExceptionHandler implements WebExceptionHandler {
     static ApiException toProblem(Throwable failure) {
         if (failure instanceof ApiException api) {
             return api;
+        }
+        if (causedBy(failure, Overloaded.class)) {
+            return new ApiException(ApiError.OVERLOADED, "Too many writes are waiting to be stored; nothing was done. Retry after a second.");
         }
         if (causedBy(failure, DataBufferLimitException.class)) {
             return new ApiException(ApiError.PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.");

@@ -1,7 +1,8 @@
 package dev.ledgerflow.projections.projector;
 
 import dev.ledgerflow.core.eventstore.LogPosition;
-import dev.ledgerflow.core.eventstore.postgres.FeedSignal;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import dev.ledgerflow.core.eventstore.postgres.LogTail;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
@@ -24,10 +25,15 @@ import reactor.util.retry.Retry;
  * that also moves the generation's checkpoint: a crash before the commit loses the whole page and it
  * is applied again from the same checkpoint, so no event is ever applied twice or skipped.
  *
- * <p>Each page transaction first takes a transaction-level advisory lock of the generation and then
- * reads its checkpoint from the database, so two runners of the same generation (two instances of the
+ * <p>Each page transaction first locks the generation's checkpoint row and reads it, so two runners of the same generation (two instances of the
  * service) take turns and never apply the same page. Pages are bounded like the feed: only events
  * below the oldest running transaction ({@code pg_snapshot_xmin}), in (txid, position) order.
+ *
+ * <p>The runner follows the instance's {@link LogTail}: it sleeps until the tail has read new events,
+ * and takes a page's bounds (its last event, how many, when recorded) from the tail's window in memory;
+ * only while its checkpoint is below the window (catching up, rebuilding) does it count the page in
+ * the log. A live runner makes at most one page per {@link ProjectorSettings#pageInterval()}, so that
+ * under load one transaction applies many commits.
  *
  * <p>A runner in {@link Mode#REBUILD} fills a new generation from position zero while the active one
  * keeps answering. Once it has caught up it builds the secondary indexes, catches up again, and in
@@ -38,10 +44,14 @@ public final class ProjectionRunner {
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionRunner.class);
 
-    private static final String LOCK = "select pg_advisory_xact_lock(hashtextextended($1, 0))";
-    private static final String CHECKPOINT = "select c.txid, c.position, c.last_recorded_at, c.events_applied, g.status,"
-            + " g.indexed from projection_checkpoints c join projection_generations g using (projection, generation)"
-            + " where c.projection = $1 and c.generation = $2";
+    // One statement opens a page. It locks the generation's checkpoint row, so runners of other
+    // instances take turns (in READ COMMITTED a locking read returns the row as the previous holder
+    // committed it, never an older one), and sets the page's work_mem: a page sorts its events per
+    // object and per account in memory, not on disk.
+    private static final String OPEN_PAGE = "select set_config('work_mem', '64MB', true) as work_mem, c.txid, c.position,"
+            + " c.last_recorded_at, c.events_applied, g.status, g.indexed"
+            + " from projection_checkpoints c join projection_generations g using (projection, generation)"
+            + " where c.projection = $1 and c.generation = $2 for update of c";
     // The page's last event. The page is counted in the feed index (txid, position) alone, an
     // index-only scan once the log is vacuumed, and only its last event is read from the table, for
     // its time: reading all 10,000 events of a rebuild page from the table took 3 times as long. (Careful:
@@ -53,8 +63,6 @@ public final class ProjectionRunner {
             + " from (select txid, position from events"
             + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
             + " order by txid, position limit $3) page order by page.txid desc, page.position desc limit 1) bound";
-    private static final String HELD_BACK =
-            "select exists (select 1 from events where txid >= pg_snapshot_xmin(pg_current_snapshot())) as held";
     private static final String SAVE = "update projection_checkpoints set txid = $3, position = $4, last_recorded_at = $5,"
             + " events_applied = events_applied + $6, updated_at = now() where projection = $1 and generation = $2";
     private static final String RETIRE_ACTIVE = "update projection_generations set status = 'retired', retired_at = now()"
@@ -80,11 +88,10 @@ public final class ProjectionRunner {
     private final TableNames tables;
     private final List<String> statements;
     private final ConnectionFactory connections;
-    private final FeedSignal signal;
+    private final LogTail tail;
     private final ProjectorSettings settings;
     private final PageHook hook;
     private final Listener listener;
-    private final String lockKey;
 
     private volatile Mode mode;
     private volatile State state = State.STOPPED;
@@ -95,18 +102,17 @@ public final class ProjectionRunner {
     private Disposable running; // guarded by this
 
     public ProjectionRunner(Projection projection, int generation, Mode mode, ConnectionFactory connections,
-            FeedSignal signal, ProjectorSettings settings, PageHook hook, Listener listener) {
+            LogTail tail, ProjectorSettings settings, PageHook hook, Listener listener) {
         this.projection = projection;
         this.generation = generation;
         this.tables = projection.tableNames(generation);
         this.statements = projection.apply().stream().map(tables::resolve).toList();
         this.mode = mode;
         this.connections = connections;
-        this.signal = signal;
+        this.tail = tail;
         this.settings = settings;
         this.hook = hook;
         this.listener = listener;
-        this.lockKey = "ledgerflow.projection." + projection.name() + "." + generation;
     }
 
     public Projection projection() {
@@ -185,12 +191,12 @@ public final class ProjectionRunner {
         return running != null && !running.isDisposed();
     }
 
-    /** One subscription: pages until retired, waiting for the feed whenever a page was not full. */
+    /** One subscription: pages until retired, waiting for the tail whenever a page was not full. */
     private Flux<Page> loop() {
         Cursor cursor = new Cursor();
-        return Mono.defer(() -> cursor.gate(signal, settings))
+        return Mono.defer(() -> cursor.gate(tail, settings, mode))
                 .then(Mono.defer(() -> {
-                    cursor.seen = signal.current();
+                    cursor.seen = tail.version();
                     return page();
                 }))
                 .flatMap(this::afterCommit)
@@ -204,9 +210,6 @@ public final class ProjectionRunner {
         return Mono.usingWhen(
                 connections.create(),
                 connection -> Mono.from(connection.beginTransaction())
-                        // A page sorts its events per object and per account: in memory, not on disk.
-                        .then(Sql.update(connection, "set local work_mem = '64MB'", s -> s))
-                        .then(Sql.update(connection, LOCK, s -> s.bind("$1", lockKey)))
                         .then(checkpoint(connection))
                         .flatMap(saved -> saved.retired()
                                 ? Mono.just(Page.retiredPage())
@@ -219,19 +222,12 @@ public final class ProjectionRunner {
 
     private Mono<Page> apply(Connection connection, Saved saved, int pageSize) {
         LogPosition from = saved.progress().checkpoint();
-        return Sql.query(connection, BOUNDS,
-                        s -> s.bind("$1", Long.toString(from.txid())).bind("$2", from.position()).bind("$3", pageSize),
-                        ProjectionRunner::bounds)
-                .next()
-                .map(java.util.Optional::of)
-                .defaultIfEmpty(java.util.Optional.empty())
+        return bounds(connection, from, pageSize)
                 .flatMap(bounds -> {
                     int events = bounds.map(PageRange::events).orElse(0);
                     boolean full = events >= pageSize;
-                    Mono<Boolean> heldBack = full ? Mono.just(false) : heldBack(connection);
                     if (bounds.isEmpty()) {
-                        return heldBack.flatMap(held -> finishShortPage(connection, saved, held,
-                                new Page(0, saved.progress(), false, held, false, false, false)));
+                        return finishShortPage(connection, saved, new Page(0, saved.progress(), false, false, false, false));
                     }
                     PageRange range = new PageRange(from, bounds.get().last(), events, bounds.get().lastRecordedAt());
                     Progress next = new Progress(range.last(), range.lastRecordedAt(),
@@ -244,11 +240,10 @@ public final class ProjectionRunner {
                                     .bind("$3", range.last().txid()).bind("$4", range.last().position())
                                     .bind("$5", range.lastRecordedAt().atOffset(java.time.ZoneOffset.UTC))
                                     .bind("$6", (long) events)))
-                            .then(heldBack)
-                            .flatMap(held -> {
-                                Page page = new Page(events, next, full, held, false, false, false);
-                                return full ? Mono.just(page) : finishShortPage(connection, saved, held, page);
-                            })
+                            .then(Mono.defer(() -> {
+                                Page page = new Page(events, next, full, false, false, false);
+                                return full ? Mono.just(page) : finishShortPage(connection, saved, page);
+                            }))
                             .flatMap(page -> hook.beforeCommit(projection.name(), generation, connection, range)
                                     .thenReturn(page));
                 });
@@ -258,7 +253,7 @@ public final class ProjectionRunner {
      * A page that reached the head of the feed. A rebuild then needs its indexes (built after the
      * commit), or, once it has them, swaps in this same transaction.
      */
-    private Mono<Page> finishShortPage(Connection connection, Saved saved, boolean heldBack, Page page) {
+    private Mono<Page> finishShortPage(Connection connection, Saved saved, Page page) {
         if (mode != Mode.REBUILD) {
             return Mono.just(page);
         }
@@ -306,8 +301,30 @@ public final class ProjectionRunner {
                 .then();
     }
 
+    /**
+     * The page after {@code from}: from the tail's window when it holds {@code from} (no statement), else
+     * counted in the log. Empty when there is nothing to apply.
+     */
+    private Mono<java.util.Optional<PageRange>> bounds(Connection connection, LogPosition from, int pageSize) {
+        java.util.Optional<List<RecordedEvent>> inWindow = tail.after(from, pageSize);
+        if (inWindow.isPresent()) {
+            List<RecordedEvent> events = inWindow.get();
+            return Mono.just(events.isEmpty()
+                    ? java.util.Optional.empty()
+                    : java.util.Optional.of(new PageRange(from, events.getLast().logPosition(), events.size(),
+                            events.getLast().recordedAt())));
+        }
+        return Sql.query(connection, BOUNDS,
+                        s -> s.bind("$1", Long.toString(from.txid())).bind("$2", from.position()).bind("$3", pageSize),
+                        ProjectionRunner::bounds)
+                .next()
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty());
+    }
+
     private Mono<Saved> checkpoint(Connection connection) {
-        return Sql.query(connection, CHECKPOINT, s -> s.bind("$1", projection.name()).bind("$2", generation),
+        return Sql.query(connection, OPEN_PAGE,
+                        s -> s.bind("$1", projection.name()).bind("$2", generation),
                         row -> new Saved(
                                 new Progress(new LogPosition(row.get("txid", Long.class), row.get("position", Long.class)),
                                         instant(row, "last_recorded_at"), row.get("events_applied", Long.class)),
@@ -323,12 +340,6 @@ public final class ProjectionRunner {
                         progressSignal.tryEmitNext(saved.progress());
                     }
                 });
-    }
-
-    private static Mono<Boolean> heldBack(Connection connection) {
-        return Sql.query(connection, HELD_BACK, s -> s, row -> Boolean.TRUE.equals(row.get("held", Boolean.class)))
-                .next()
-                .defaultIfEmpty(false);
     }
 
     private Mono<Void> rollbackAndClose(Connection connection) {
@@ -359,39 +370,51 @@ public final class ProjectionRunner {
     private record Saved(Progress progress, boolean retired, boolean indexed) {}
 
     /** What one page transaction did. */
-    private record Page(int events, Progress progress, boolean full, boolean heldBack, boolean retired,
-            boolean activated, boolean needsIndexes) {
+    private record Page(int events, Progress progress, boolean full, boolean retired, boolean activated,
+            boolean needsIndexes) {
 
         static Page retiredPage() {
-            return new Page(0, Progress.START, false, false, true, false, false);
+            return new Page(0, Progress.START, false, true, false, false);
         }
 
         Page activating() {
-            return new Page(events, progress, full, heldBack, retired, true, needsIndexes);
+            return new Page(events, progress, full, retired, true, needsIndexes);
         }
 
         Page needingIndexes() {
-            return new Page(events, progress, full, heldBack, retired, activated, true);
+            return new Page(events, progress, full, retired, activated, true);
         }
     }
 
-    /** Between pages: read again at once after a full page; else wait for a wake-up or a poll interval. */
+    /**
+     * Between pages: read again at once after a full page; else wait until the tail has read more (or
+     * the idle poll, which only matters if a wake-up were lost), and a live runner also lets at least
+     * {@link ProjectorSettings#pageInterval()} pass since its last page.
+     */
     private static final class Cursor {
         long seen;
         boolean waitBeforeNext;
-        boolean heldBack;
+        long lastPageNanos;
 
-        Mono<Void> gate(FeedSignal signal, ProjectorSettings settings) {
+        Mono<Void> gate(LogTail tail, ProjectorSettings settings, Mode mode) {
             if (!waitBeforeNext) {
                 return Mono.empty();
             }
-            return signal.awaitAfter(seen, heldBack ? settings.heldBackPoll() : settings.idlePoll());
+            Mono<Void> advanced = tail.awaitAdvanceAfter(seen, settings.idlePoll());
+            if (mode == Mode.REBUILD) {
+                return advanced;
+            }
+            return advanced.then(Mono.defer(() -> {
+                long sinceLast = System.nanoTime() - lastPageNanos;
+                long pause = settings.pageInterval().toNanos() - sinceLast;
+                return pause > 0 ? Mono.delay(Duration.ofNanos(pause)).then() : Mono.<Void>empty();
+            }));
         }
 
         void update(Page page) {
             // A page that needed indexes or swapped is followed at once by another look at the feed.
             waitBeforeNext = !page.full && !page.needsIndexes && !page.activated;
-            heldBack = page.heldBack;
+            lastPageNanos = System.nanoTime();
         }
     }
 }

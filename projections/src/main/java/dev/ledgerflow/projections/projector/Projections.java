@@ -1,7 +1,7 @@
 package dev.ledgerflow.projections.projector;
 
 import dev.ledgerflow.core.eventstore.LogPosition;
-import dev.ledgerflow.core.eventstore.postgres.FeedSignal;
+import dev.ledgerflow.core.eventstore.postgres.LogTail;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +29,7 @@ public final class Projections implements AutoCloseable {
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
 
     private final ConnectionFactory connections;
-    private final FeedSignal signal;
+    private final LogTail tail;
     private final ProjectorSettings settings;
     private final PageHook hook;
     private final List<Projection> projections;
@@ -41,14 +41,14 @@ public final class Projections implements AutoCloseable {
     private volatile Disposable janitor;
     private volatile boolean closed;
 
-    public Projections(ConnectionFactory connections, FeedSignal signal, List<Projection> projections, ProjectorSettings settings) {
-        this(connections, signal, projections, settings, PageHook.NONE, Clock.systemUTC());
+    public Projections(ConnectionFactory connections, LogTail tail, List<Projection> projections, ProjectorSettings settings) {
+        this(connections, tail, projections, settings, PageHook.NONE, Clock.systemUTC());
     }
 
-    public Projections(ConnectionFactory connections, FeedSignal signal, List<Projection> projections, ProjectorSettings settings,
+    public Projections(ConnectionFactory connections, LogTail tail, List<Projection> projections, ProjectorSettings settings,
             PageHook hook, Clock clock) {
         this.connections = connections;
-        this.signal = signal;
+        this.tail = tail;
         this.settings = settings;
         this.hook = hook;
         this.projections = List.copyOf(projections);
@@ -89,6 +89,7 @@ public final class Projections implements AutoCloseable {
      * generation and resumes any rebuild that was under way.
      */
     public Mono<Void> start() {
+        tail.start();
         return Flux.fromIterable(projections)
                 .concatMap(projection -> catalog.ensureFirstGeneration(projection)
                         .then(catalog.generations(projection.name()))
@@ -230,7 +231,7 @@ public final class Projections implements AutoCloseable {
             return;
         }
         ProjectionRunner runner = new ProjectionRunner(projection, generation, ProjectionRunner.Mode.LIVE, connections,
-                signal, settings, hook, listener);
+                tail, settings, hook, listener);
         live.put(projection.name(), runner);
         if (current != null) {
             current.stop();
@@ -244,7 +245,7 @@ public final class Projections implements AutoCloseable {
             return;
         }
         ProjectionRunner runner = new ProjectionRunner(projection, generation, ProjectionRunner.Mode.REBUILD, connections,
-                signal, settings, hook, listener);
+                tail, settings, hook, listener);
         rebuilding.put(projection.name(), runner);
         runner.start();
     }

@@ -7,8 +7,10 @@ import java.time.Duration;
  *
  * @param pageSize most events applied in one transaction while following the feed live
  * @param rebuildPageSize most events applied in one transaction while rebuilding from position zero
- * @param idlePoll how long a caught-up projector waits for a wake-up before reading again anyway
- * @param heldBackPoll how soon it reads again while committed events wait behind a running transaction
+ * @param idlePoll how long a caught-up projector waits for the tail of the log to read more before it
+ *     looks anyway (the tail wakes it; this only bounds a lost wake-up)
+ * @param pageInterval the least time between two pages of a live projector that is caught up: under
+ *     load one page then applies the commits of this whole interval (read-your-writes waits up to it)
  * @param restartDelayFirst the first wait before trying again after a failed page; it doubles …
  * @param restartDelayMax … up to this
  * @param retiredDropDelay how long the tables of a replaced generation are kept, so that reads that
@@ -20,7 +22,7 @@ public record ProjectorSettings(
         int pageSize,
         int rebuildPageSize,
         Duration idlePoll,
-        Duration heldBackPoll,
+        Duration pageInterval,
         Duration restartDelayFirst,
         Duration restartDelayMax,
         Duration retiredDropDelay,
@@ -30,7 +32,7 @@ public record ProjectorSettings(
         if (pageSize < 1 || rebuildPageSize < 1) {
             throw new IllegalArgumentException("page sizes must be positive");
         }
-        for (Duration d : new Duration[] {idlePoll, heldBackPoll, restartDelayFirst, restartDelayMax, activeCacheTtl}) {
+        for (Duration d : new Duration[] {idlePoll, pageInterval, restartDelayFirst, restartDelayMax, activeCacheTtl}) {
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("durations must be positive");
             }
@@ -40,19 +42,19 @@ public record ProjectorSettings(
         }
     }
 
-    /** Pages of 1,000 live and 10,000 in rebuilds; 1 s idle poll; retired tables kept 1 min. */
+    /** Pages of 1,000 live and 10,000 in rebuilds, at most one live page per 10 ms; 30 s idle poll; retired tables kept 1 min. */
     public static ProjectorSettings defaults() {
-        return new ProjectorSettings(1_000, 10_000, Duration.ofSeconds(1), Duration.ofMillis(20), Duration.ofMillis(100),
+        return new ProjectorSettings(1_000, 10_000, Duration.ofSeconds(30), Duration.ofMillis(10), Duration.ofMillis(100),
                 Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofSeconds(1));
     }
 
     public ProjectorSettings withPageSizes(int live, int rebuild) {
-        return new ProjectorSettings(live, rebuild, idlePoll, heldBackPoll, restartDelayFirst, restartDelayMax,
+        return new ProjectorSettings(live, rebuild, idlePoll, pageInterval, restartDelayFirst, restartDelayMax,
                 retiredDropDelay, activeCacheTtl);
     }
 
     public ProjectorSettings withRetiredDropDelay(Duration delay) {
-        return new ProjectorSettings(pageSize, rebuildPageSize, idlePoll, heldBackPoll, restartDelayFirst, restartDelayMax,
+        return new ProjectorSettings(pageSize, rebuildPageSize, idlePoll, pageInterval, restartDelayFirst, restartDelayMax,
                 delay, activeCacheTtl);
     }
 }

@@ -24,7 +24,7 @@ public final class ProjectionFixture implements AutoCloseable {
 
     public ProjectionFixture(TestLedger ledger, ProjectorSettings settings, PageHook hook) {
         this.ledger = ledger;
-        this.projections = new Projections(ledger.pool, ledger.store.feedSignal(), ReadModels.all(), settings, hook,
+        this.projections = new Projections(ledger.pool, ledger.store.tail(), ReadModels.all(), settings, hook,
                 Clock.systemUTC());
     }
 

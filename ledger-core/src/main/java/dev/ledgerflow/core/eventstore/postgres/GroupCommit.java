@@ -2,6 +2,7 @@ package dev.ledgerflow.core.eventstore.postgres;
 
 import dev.ledgerflow.core.eventstore.Append;
 import dev.ledgerflow.core.eventstore.AppendResult;
+import dev.ledgerflow.core.eventstore.Overloaded;
 import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -23,6 +24,10 @@ import reactor.core.publisher.MonoSink;
  * whole batch is one call of {@code ledger_append_batch}: one transaction, one WAL flush. Each
  * append's outcome is the same as if it had run alone, in batch order. Batching is adaptive: under
  * light load a batch holds one append and adds no delay; under heavy load batches grow.
+ *
+ * <p>The queue is bounded: an append that finds {@code queueMax} appends already waiting is refused at
+ * once with {@link Overloaded}, before anything is written (admission control: a fast "retry later"
+ * rather than latency without bound).
  */
 final class GroupCommit {
 
@@ -33,26 +38,41 @@ final class GroupCommit {
     private final ConnectionFactory connections;
     private final int batchSizeMax;
     private final int batchesInFlightMax;
+    private final int queueMax;
     private final Runnable onCommitted;
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final GroupCommitStats stats = new GroupCommitStats();
 
-    GroupCommit(ConnectionFactory connections, int batchSizeMax, int batchesInFlightMax, Runnable onCommitted) {
-        if (batchSizeMax < 1 || batchesInFlightMax < 1) {
-            throw new IllegalArgumentException("batch size and batches in flight must be at least 1");
+    GroupCommit(ConnectionFactory connections, int batchSizeMax, int batchesInFlightMax, int queueMax,
+            Runnable onCommitted) {
+        if (batchSizeMax < 1 || batchesInFlightMax < 1 || queueMax < 1) {
+            throw new IllegalArgumentException("batch size, batches in flight and queue size must be at least 1");
         }
         this.connections = connections;
         this.batchSizeMax = batchSizeMax;
         this.batchesInFlightMax = batchesInFlightMax;
+        this.queueMax = queueMax;
         this.onCommitted = onCommitted;
     }
 
     Mono<AppendResult> submit(Append append) {
         return Mono.create(sink -> {
+            int waiting = queued.incrementAndGet();
+            if (waiting > queueMax) {
+                queued.decrementAndGet();
+                sink.error(new Overloaded(waiting - 1));
+                return;
+            }
             queue.add(new Pending(append, sink));
             drain();
         });
+    }
+
+    /** Appends waiting for a batch right now. */
+    int waiting() {
+        return queued.get();
     }
 
     GroupCommitStats stats() {
@@ -73,6 +93,7 @@ final class GroupCommit {
             while (batch.size() < batchSizeMax && (next = queue.poll()) != null) {
                 batch.add(next);
             }
+            queued.addAndGet(-batch.size());
             if (batch.isEmpty()) {
                 inFlight.decrementAndGet();
                 continue;

@@ -14,7 +14,6 @@ import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -27,7 +26,8 @@ import reactor.util.retry.Retry;
 /**
  * The event store on PostgreSQL over R2DBC. Appends go through {@link GroupCommit}; the log is read
  * in (txid, position) order below the oldest running transaction, so no reader can miss an event
- * that commits late; subscribers are woken by {@code LISTEN/NOTIFY} and by local commits.
+ * that commits late. One {@link LogTail} per store follows the log for every subscriber; it is woken
+ * by local commits and by {@code LISTEN/NOTIFY}.
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
 
@@ -43,8 +43,19 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private static final String READ_LOG = "select " + COLUMNS + " from events"
             + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
             + " order by events.txid, events.position limit $3";
-    private static final String HELD_BACK =
-            "select exists (select 1 from events where txid >= pg_snapshot_xmin(pg_current_snapshot())) as held";
+    // One page of the feed and, in the same statement and snapshot, whether committed events wait
+    // behind a transaction still running ("held back"): the tail then looks again soon, as no append
+    // of this or another instance may signal the end of that transaction.
+    private static final String READ_LOG_PAGE = "select page.position, page.txid::text as txid, page.stream_id,"
+            + " page.stream_version, page.event_id, page.type, page.payload::text as payload,"
+            + " page.metadata::text as metadata, page.recorded_at, horizon.held"
+            + " from (select exists (select 1 from events where txid >= pg_snapshot_xmin(pg_current_snapshot())) as held) horizon"
+            + " left join lateral (select * from events"
+            + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
+            + " order by events.txid, events.position limit $3) page on true"
+            + " order by page.txid, page.position";
+    private static final String FEED_HEAD = "select txid::text as txid, position from events"
+            + " where txid < pg_snapshot_xmin(pg_current_snapshot()) order by events.txid desc, events.position desc limit 1";
     private static final String POSITION_OF =
             "select txid::text as txid, position from events where position <= $1 order by position desc limit 1";
 
@@ -53,8 +64,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     private final ConnectionFactory connections;
     private final GroupCommit groupCommit;
-    private final FeedSignal signal = new FeedSignal();
-    private final Settings settings;
+    private final FeedSignal commits = new FeedSignal();
+    private final LogTail tail;
     private final Disposable listener;
 
     /**
@@ -63,15 +74,37 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      */
     public PostgresEventStore(ConnectionFactory connections, ConnectionFactory listenConnections, Settings settings) {
         this.connections = connections;
-        this.settings = settings;
-        this.groupCommit = new GroupCommit(connections, settings.batchSizeMax(), settings.batchesInFlightMax(), signal::wake);
+        this.groupCommit = new GroupCommit(connections, settings.batchSizeMax(), settings.batchesInFlightMax(),
+                settings.queueMax(), commits::wake);
+        this.tail = new LogTail(this, commits, settings.pageSize(), settings.windowMax(), settings.idlePoll(),
+                settings.heldBackPoll());
         this.listener = listen(listenConnections);
     }
 
-    /** Tuning of appends and subscriptions. */
-    public record Settings(int batchSizeMax, int batchesInFlightMax, int pageSize, Duration idlePoll, Duration heldBackPoll) {
+    /**
+     * Tuning of appends and of the tail of the log.
+     *
+     * @param batchSizeMax the most appends in one group commit
+     * @param batchesInFlightMax group commits written at once
+     * @param queueMax appends waiting for a group commit; past it an append is refused at once with
+     *     {@link Overloaded} (admission control: a fast 503 instead of latency without bound)
+     * @param pageSize the most events the tail reads at once
+     * @param windowMax the most recent events the tail keeps in memory for its consumers
+     * @param idlePoll how long a caught-up tail waits for a wake-up before it looks anyway: commits of
+     *     this instance and {@code NOTIFY} of others wake it, so this only bounds a lost notification
+     * @param heldBackPoll how soon it looks again while committed events wait behind a running transaction
+     */
+    public record Settings(int batchSizeMax, int batchesInFlightMax, int queueMax, int pageSize, int windowMax,
+            Duration idlePoll, Duration heldBackPoll) {
+
+        public Settings {
+            if (batchSizeMax < 1 || batchesInFlightMax < 1 || queueMax < 1 || pageSize < 1 || windowMax < pageSize) {
+                throw new IllegalArgumentException("sizes must be positive and the window must hold a page");
+            }
+        }
+
         public static Settings defaults() {
-            return new Settings(500, 1, 500, Duration.ofSeconds(1), Duration.ofMillis(20));
+            return new Settings(500, 1, 20_000, 500, 20_000, Duration.ofSeconds(5), Duration.ofMillis(20));
         }
     }
 
@@ -84,9 +117,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return groupCommit.stats();
     }
 
-    /** Wake-ups of the feed; other readers of the log (projectors) may wait on it too. */
-    public FeedSignal feedSignal() {
-        return signal;
+    /** The one reader of the log in this process, which every consumer follows. */
+    public LogTail tail() {
+        return tail;
     }
 
     @Override
@@ -105,18 +138,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 PostgresEventStore::toRecordedEvent);
     }
 
+    /** From {@link #tail()}: the window in memory, the log itself while below it. */
     @Override
     public Flux<RecordedEvent> subscribe(LogPosition after) {
-        return Flux.defer(() -> {
-            Cursor cursor = new Cursor(after);
-            Mono<List<RecordedEvent>> nextPage = Mono.defer(() -> cursor.gate(this))
-                    .then(Mono.defer(() -> {
-                        cursor.seen = signal.current();
-                        return readLog(cursor.position, settings.pageSize()).collectList();
-                    }))
-                    .flatMap(page -> cursor.advance(page, settings.pageSize(), this));
-            return nextPage.repeat().concatMapIterable(Function.identity(), 1);
-        });
+        return tail.subscribe(after);
     }
 
     @Override
@@ -144,13 +169,36 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public void close() {
+        tail.close();
         listener.dispose();
     }
 
-    /** Whether committed events wait behind a still-running transaction. */
-    Mono<Boolean> heldBack() {
-        return query(HELD_BACK, s -> s, row -> row.get("held", Boolean.class)).next().defaultIfEmpty(false);
+    /** The last event of the feed (below the oldest running transaction), or the start of an empty log. */
+    Mono<LogPosition> feedHead() {
+        return query(FEED_HEAD, s -> s, row -> new LogPosition(
+                        Long.parseLong(row.get("txid", String.class)), row.get("position", Long.class)))
+                .next()
+                .defaultIfEmpty(LogPosition.START);
     }
+
+    /** Up to {@code limit} events after {@code after} in feed order, and whether more wait behind a running transaction. */
+    Mono<LogTail.Page> readLogPage(LogPosition after, int limit) {
+        return Flux.usingWhen(
+                        connections.create(),
+                        connection -> Flux.from(connection.createStatement(READ_LOG_PAGE)
+                                        .bind("$1", Long.toString(after.txid())).bind("$2", after.position()).bind("$3", limit)
+                                        .execute())
+                                .flatMap(result -> result.map(row -> new PageRow(
+                                        row.get("position", Long.class) == null ? null : toRecordedEvent(row),
+                                        Boolean.TRUE.equals(row.get("held", Boolean.class))))),
+                        Connection::close)
+                .collectList()
+                .map(rows -> new LogTail.Page(
+                        rows.stream().map(PageRow::event).filter(java.util.Objects::nonNull).toList(),
+                        !rows.isEmpty() && rows.getFirst().held()));
+    }
+
+    private record PageRow(RecordedEvent event, boolean held) {}
 
     private <T> Flux<T> query(String sql, Function<Statement, Statement> binder, Function<Readable, T> mapper) {
         return Flux.usingWhen(
@@ -168,11 +216,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                             return pg.createStatement("LISTEN ledger_events")
                                     .execute()
                                     .flatMap(PostgresqlResult::getRowsUpdated)
-                                    .doOnComplete(signal::wake) // catch up on anything missed while not listening
+                                    .doOnComplete(commits::wake) // catch up on anything missed while not listening
                                     .thenMany(pg.getNotifications());
                         },
                         Connection::close)
-                .doOnNext(notification -> signal.wake())
+                .doOnNext(notification -> commits.wake())
                 .doOnError(error -> log.warn("LISTEN connection lost, reconnecting: {}", error.toString()))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5)))
                 .subscribe();
@@ -188,41 +236,5 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 row.get("payload", String.class),
                 row.get("metadata", String.class),
                 row.get("recorded_at", OffsetDateTime.class).toInstant());
-    }
-
-    /** The state of one subscription between pages. */
-    private static final class Cursor {
-        LogPosition position;
-        long seen;
-        boolean caughtUp;
-        boolean heldBack;
-
-        Cursor(LogPosition position) {
-            this.position = position;
-        }
-
-        /** Before reading again after a short page: wait for a wake-up or a poll interval. */
-        Mono<Void> gate(PostgresEventStore store) {
-            if (!caughtUp) {
-                return Mono.empty();
-            }
-            Duration wait = heldBack ? store.settings.heldBackPoll() : store.settings.idlePoll();
-            return store.signal.awaitAfter(seen, wait);
-        }
-
-        Mono<List<RecordedEvent>> advance(List<RecordedEvent> page, int pageSize, PostgresEventStore store) {
-            if (!page.isEmpty()) {
-                position = page.getLast().logPosition();
-            }
-            caughtUp = page.size() < pageSize;
-            if (!caughtUp) {
-                heldBack = false;
-                return Mono.just(page);
-            }
-            return store.heldBack().map(held -> {
-                heldBack = held;
-                return page;
-            });
-        }
     }
 }

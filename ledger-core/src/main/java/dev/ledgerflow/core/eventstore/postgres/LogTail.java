@@ -1,0 +1,231 @@
+package dev.ledgerflow.core.eventstore.postgres;
+
+import dev.ledgerflow.core.eventstore.LogPosition;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * The one reader of the log in this process. It follows the gap-free feed page by page and keeps the
+ * latest events in a bounded window in memory; every consumer of the process (payment processor,
+ * projections, webhook dispatcher, SSE hub, Kafka relay) takes its events from there, at its own pace,
+ * instead of reading the log itself.
+ *
+ * <p>A caught-up tail sleeps until something may have committed: a local append or a {@code
+ * NOTIFY} from another instance. Only while committed events wait behind a transaction still running
+ * (the feed is "held back", which no commit of an append signals when that transaction is not an
+ * append) does it look again after {@link PostgresEventStore.Settings#heldBackPoll()}: the held-back
+ * check is part of the page read, one statement.
+ *
+ * <p>The window holds the events after {@link #floor()} up to {@link #head()}, all of them, in feed
+ * order. A consumer whose position is below the floor has fallen behind: it reads from PostgreSQL by
+ * itself ({@link #subscribe}) until it reaches the window, and then takes from memory again.
+ */
+public final class LogTail implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LogTail.class);
+
+    private final PostgresEventStore store;
+    private final FeedSignal commits;
+    private final int pageSize;
+    private final int windowMax;
+    private final Duration idlePoll;
+    private final Duration heldBackPoll;
+    /** Moves on every time the window takes new events. */
+    private final FeedSignal advanced = new FeedSignal();
+
+    // guarded by this
+    private final ArrayList<RecordedEvent> window = new ArrayList<>();
+    private LogPosition floor;
+    private LogPosition head;
+    private Disposable running;
+
+    LogTail(PostgresEventStore store, FeedSignal commits, int pageSize, int windowMax, Duration idlePoll,
+            Duration heldBackPoll) {
+        if (windowMax < pageSize) {
+            throw new IllegalArgumentException("the window must hold at least one page");
+        }
+        this.store = store;
+        this.commits = commits;
+        this.pageSize = pageSize;
+        this.windowMax = windowMax;
+        this.idlePoll = idlePoll;
+        this.heldBackPoll = heldBackPoll;
+    }
+
+    /** Starts following the log from its current head; does nothing when already running. */
+    public synchronized void start() {
+        if (running != null) {
+            return;
+        }
+        running = Flux.defer(this::follow)
+                .doOnError(error -> log.warn("The tail of the log lost the database after {}; reading again", head(), error))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5)))
+                .subscribe();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (running != null) {
+            running.dispose();
+        }
+    }
+
+    /** The last event read, or the head of the log when the tail started; null before it started. */
+    public synchronized LogPosition head() {
+        return head;
+    }
+
+    /** Events after this are in the window; null before the tail started. */
+    public synchronized LogPosition floor() {
+        return floor;
+    }
+
+    /** A counter that moves on whenever the head does: remember it before looking, then {@link #awaitAdvanceAfter}. */
+    public long version() {
+        return advanced.current();
+    }
+
+    /** Completes once the head moved on after {@code seenVersion} was read (no timeout). */
+    public Mono<Void> awaitAdvanceAfter(long seenVersion) {
+        return advanced.awaitAfter(seenVersion, Duration.ofDays(1));
+    }
+
+    /** Completes once the head moved on after {@code seenVersion} was read, or after {@code timeout}. */
+    public Mono<Void> awaitAdvanceAfter(long seenVersion, Duration timeout) {
+        return advanced.awaitAfter(seenVersion, timeout);
+    }
+
+    /** Completes once the head is after {@code position}. */
+    public Mono<Void> awaitBeyond(LogPosition position) {
+        return Mono.defer(() -> {
+            long seen = version();
+            LogPosition current = head();
+            if (current != null && current.isAfter(position)) {
+                return Mono.<Void>empty();
+            }
+            return awaitAdvanceAfter(seen).then(awaitBeyond(position));
+        });
+    }
+
+    /**
+     * Up to {@code max} events right after {@code after}, from memory: empty when there is none yet;
+     * absent when {@code after} is below the window (or the tail has not started), so the caller
+     * must read the log itself.
+     */
+    public synchronized Optional<List<RecordedEvent>> after(LogPosition after, int max) {
+        if (floor == null || after.compareTo(floor) < 0) {
+            return Optional.empty();
+        }
+        int from = firstAfter(after);
+        int to = Math.min(window.size(), from + max);
+        return Optional.of(from >= to ? List.of() : List.copyOf(window.subList(from, to)));
+    }
+
+    /**
+     * Every committed event after {@code after}, in feed order, first from the log in PostgreSQL
+     * while it is below the window, then from the window as the tail fills it. Honours backpressure:
+     * a slow subscriber falls behind the window and reads the log itself, never holding up the tail.
+     */
+    public Flux<RecordedEvent> subscribe(LogPosition after) {
+        return Flux.defer(() -> {
+            start();
+            LogPosition[] cursor = {after};
+            Mono<List<RecordedEvent>> nextPage = Mono.defer(() -> {
+                long seen = version();
+                Optional<List<RecordedEvent>> fromWindow = after(cursor[0], pageSize);
+                if (fromWindow.isPresent() && !fromWindow.get().isEmpty()) {
+                    return Mono.just(fromWindow.get());
+                }
+                if (fromWindow.isPresent()) {
+                    return awaitAdvanceAfter(seen).thenReturn(List.<RecordedEvent>of());
+                }
+                // Behind the window (or before the tail's first read): catch up from the log alone.
+                return store.readLog(cursor[0], pageSize).collectList().flatMap(page -> page.isEmpty()
+                        ? awaitAdvanceAfter(seen).thenReturn(page)
+                        : Mono.just(page));
+            }).doOnNext(page -> {
+                if (!page.isEmpty()) {
+                    cursor[0] = page.getLast().logPosition();
+                }
+            });
+            return nextPage.repeat().concatMapIterable(Function.identity(), 1);
+        });
+    }
+
+    /** One subscription to the database: the head, then pages until an error. */
+    private Flux<Integer> follow() {
+        Mono<LogPosition> from = Mono.defer(() -> {
+            LogPosition current = head();
+            return current != null ? Mono.just(current) : store.feedHead().doOnNext(this::begin);
+        });
+        boolean[] waitBeforeNext = {false};
+        boolean[] heldBack = {false};
+        long[] seen = {0};
+        return from.thenMany(Mono.defer(() -> waitBeforeNext[0]
+                        ? commits.awaitAfter(seen[0], heldBack[0] ? heldBackPoll : idlePoll)
+                        : Mono.<Void>empty())
+                .then(Mono.defer(() -> {
+                    seen[0] = commits.current();
+                    return store.readLogPage(head(), pageSize);
+                }))
+                .map(page -> {
+                    take(page.events());
+                    waitBeforeNext[0] = page.events().size() < pageSize;
+                    heldBack[0] = page.heldBack();
+                    return page.events().size();
+                })
+                .repeat());
+    }
+
+    private synchronized void begin(LogPosition at) {
+        if (head == null) {
+            head = at;
+            floor = at;
+            log.info("The tail of the log starts after {}", at);
+        }
+    }
+
+    private void take(List<RecordedEvent> page) {
+        if (page.isEmpty()) {
+            return;
+        }
+        synchronized (this) {
+            window.addAll(page);
+            head = page.getLast().logPosition();
+            int excess = window.size() - windowMax;
+            if (excess > 0) {
+                floor = window.get(excess - 1).logPosition();
+                window.subList(0, excess).clear();
+            }
+        }
+        advanced.wake();
+    }
+
+    /** The index of the first event in the window after {@code after} (binary search; the window is sorted). */
+    private int firstAfter(LogPosition after) {
+        int low = 0;
+        int high = window.size();
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (window.get(mid).logPosition().compareTo(after) <= 0) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
+    }
+
+    /** A page of the log, and whether committed events wait behind a running transaction. */
+    record Page(List<RecordedEvent> events, boolean heldBack) {}
+}
