@@ -36,7 +36,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("shared_buffers", "256MB")
                     .setServerConfig("fsync", durable ? "on" : "off")
                     .setServerConfig("synchronous_commit", durable ? "on" : "off")
-                    .setServerConfig("full_page_writes", durable ? "on" : "off");
+                    .setServerConfig("full_page_writes", durable ? "on" : "off")
+                    // Statements and their time per query, for the cost test and the benchmarks
+                    // (create extension pg_stat_statements in a database to read them).
+                    .setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                    .setServerConfig("pg_stat_statements.track", "top")
+                    .setServerConfig("pg_stat_statements.max", "5000");
             if (port > 0) {
                 builder.setPort(port);
             }

@@ -40,7 +40,7 @@ public record LedgerflowProperties(
         @DefaultValue("20") int postgresPoolSize,
         @DefaultValue("500") int appendBatchSizeMax,
         @DefaultValue("1") int appendBatchesInFlightMax,
-        @DefaultValue("2000") int appendQueueMax,
+        @DefaultValue("5000") int appendQueueMax,
         @DefaultValue("24h") Duration idempotencyTtl,
         String cardFingerprintKey,
         @DefaultValue("20ms") Duration acquirerLatency,

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,8 @@ public final class LogTail implements AutoCloseable {
     private final Duration heldBackPoll;
     /** Moves on every time the window takes new events. */
     private final FeedSignal advanced = new FeedSignal();
+    private final LongAdder tailReads = new LongAdder();
+    private final LongAdder catchUpReads = new LongAdder();
 
     // guarded by this
     private final ArrayList<RecordedEvent> window = new ArrayList<>();
@@ -88,6 +91,18 @@ public final class LogTail implements AutoCloseable {
     /** Events after this are in the window; null before the tail started. */
     public synchronized LogPosition floor() {
         return floor;
+    }
+
+    /**
+     * How often the log was read: by the tail itself, and by subscribers catching up below the window.
+     *
+     * @param tailReads statements the tail made to follow the log
+     * @param catchUpReads pages subscribers read from the log themselves because they were behind the window
+     */
+    public record Reads(long tailReads, long catchUpReads) {}
+
+    public Reads reads() {
+        return new Reads(tailReads.sum(), catchUpReads.sum());
     }
 
     /** A counter that moves on whenever the head does: remember it before looking, then {@link #awaitAdvanceAfter}. */
@@ -146,10 +161,12 @@ public final class LogTail implements AutoCloseable {
                 if (fromWindow.isPresent() && !fromWindow.get().isEmpty()) {
                     return Mono.just(fromWindow.get());
                 }
-                if (fromWindow.isPresent()) {
+                if (fromWindow.isPresent() || floor() == null) {
+                    // Caught up, or the tail has not found the head of the log yet: wait for it.
                     return awaitAdvanceAfter(seen).thenReturn(List.<RecordedEvent>of());
                 }
-                // Behind the window (or before the tail's first read): catch up from the log alone.
+                // Behind the window: catch up from the log alone.
+                catchUpReads.increment();
                 return store.readLog(cursor[0], pageSize).collectList().flatMap(page -> page.isEmpty()
                         ? awaitAdvanceAfter(seen).thenReturn(page)
                         : Mono.just(page));
@@ -176,6 +193,7 @@ public final class LogTail implements AutoCloseable {
                         : Mono.<Void>empty())
                 .then(Mono.defer(() -> {
                     seen[0] = commits.current();
+                    tailReads.increment();
                     return store.readLogPage(head(), pageSize);
                 }))
                 .map(page -> {
@@ -187,12 +205,15 @@ public final class LogTail implements AutoCloseable {
                 .repeat());
     }
 
-    private synchronized void begin(LogPosition at) {
-        if (head == null) {
-            head = at;
-            floor = at;
-            log.info("The tail of the log starts after {}", at);
+    private void begin(LogPosition at) {
+        synchronized (this) {
+            if (head == null) {
+                head = at;
+                floor = at;
+                log.info("The tail of the log starts after {}", at);
+            }
         }
+        advanced.wake();
     }
 
     private void take(List<RecordedEvent> page) {

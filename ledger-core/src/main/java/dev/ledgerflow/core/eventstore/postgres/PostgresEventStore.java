@@ -104,7 +104,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
 
         public static Settings defaults() {
-            return new Settings(500, 1, 20_000, 500, 20_000, Duration.ofSeconds(5), Duration.ofMillis(20));
+            return new Settings(500, 1, 5_000, 500, 20_000, Duration.ofSeconds(5), Duration.ofMillis(20));
         }
     }
 
