@@ -1,6 +1,11 @@
 package dev.ledgerflow.projections.projector;
 
 import dev.ledgerflow.core.eventstore.LogPosition;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import dev.ledgerflow.core.eventstore.postgres.LogTail;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -13,6 +18,9 @@ import reactor.core.publisher.Mono;
  * <p>Events are counted exactly up to {@link #COUNT_MAX}; beyond that (a rebuild that has just
  * started) counting would cost more than the answer is worth, and the lag is estimated from the
  * difference of global positions instead.
+ *
+ * <p>A reader within the window of the instance's {@link LogTail} (every reader that keeps up) is
+ * measured in memory, against what the tail has read; only one further behind costs a query.
  */
 public final class FeedLag {
 
@@ -32,13 +40,25 @@ public final class FeedLag {
     }
 
     private final ConnectionFactory connections;
+    private final LogTail tail;
+    private final Clock clock;
 
-    public FeedLag(ConnectionFactory connections) {
+    public FeedLag(ConnectionFactory connections, LogTail tail, Clock clock) {
         this.connections = connections;
+        this.tail = tail;
+        this.clock = clock;
     }
 
     /** The lag of a reader that has handled everything up to and including {@code checkpoint}. */
     public Mono<Lag> of(LogPosition checkpoint) {
+        Optional<List<RecordedEvent>> inWindow = tail.after(checkpoint, COUNT_MAX);
+        if (inWindow.isPresent()) {
+            List<RecordedEvent> events = inWindow.get();
+            long millis = events.isEmpty()
+                    ? 0
+                    : Math.max(0, Duration.between(events.getFirst().recordedAt(), clock.instant()).toMillis());
+            return Mono.just(new Lag(events.size(), millis, false));
+        }
         return Sql.query(connections, LAG,
                         s -> s.bind("$1", Long.toString(checkpoint.txid())).bind("$2", checkpoint.position()).bind("$3", COUNT_MAX),
                         row -> {

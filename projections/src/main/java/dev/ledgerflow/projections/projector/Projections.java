@@ -53,7 +53,7 @@ public final class Projections implements AutoCloseable {
         this.hook = hook;
         this.projections = List.copyOf(projections);
         this.catalog = new ProjectionCatalog(connections, this.projections, settings.activeCacheTtl(), clock);
-        this.lag = new FeedLag(connections);
+        this.lag = new FeedLag(connections, tail, clock);
     }
 
     /** A rebuild that was asked for: the generation it fills; {@code alreadyRunning} if one was under way. */
