@@ -1,5 +1,6 @@
 package dev.ledgerflow.core.command;
 
+import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.core.decider.Decider;
 import dev.ledgerflow.core.decider.Decision;
 import dev.ledgerflow.core.decider.Rejection;
@@ -176,9 +177,13 @@ public final class CommandExecutor {
         List<NewEvent> newEvents = new ArrayList<>(events.size());
         List<BalanceChange> changes = new ArrayList<>();
         List<AccountOpening> openings = new ArrayList<>();
+        Object publicObject = null;
+        String publicJson = null;
         for (E event : events) {
             state = decider.evolve(state, event);
-            newEvents.add(aggregate.codec().encode(event, aggregate.publicObject(state, event), request.metadata()));
+            publicObject = aggregate.publicObject(state, event);
+            publicJson = LedgerJson.mapper().writeValueAsString(publicObject);
+            newEvents.add(aggregate.codec().encodeWithData(event, publicJson, request.metadata()));
             changes.addAll(aggregate.balanceChanges(event));
             openings.addAll(aggregate.accountOpenings(event));
         }
@@ -186,12 +191,15 @@ public final class CommandExecutor {
         Append append = new Append(request.streamId(), ExpectedVersion.exactly(current.version()), newEvents, changes,
                 openings, Optional.empty());
         Optional<CommandRequest.Response> response = Optional.empty();
-        if (request.idempotency().isPresent()) {
-            CommandRequest.Idempotency<S, E> key = request.idempotency().get();
-            CommandRequest.Response rendered = key.response().apply(new CommandRequest.Accepted<>(stateAfter, events));
+        if (request.response().isPresent()) {
+            CommandRequest.Response rendered = request.response().get()
+                    .apply(new CommandRequest.Accepted<>(stateAfter, events, publicObject, publicJson));
             response = Optional.of(rendered);
-            append = append.withIdempotency(new IdempotencyRecord(
-                    key.scope(), key.key(), key.fingerprint(), rendered.status(), rendered.body(), key.ttl()));
+            if (request.idempotency().isPresent()) {
+                CommandRequest.Idempotency key = request.idempotency().get();
+                append = append.withIdempotency(new IdempotencyRecord(
+                        key.scope(), key.key(), key.fingerprint(), rendered.status(), rendered.body(), key.ttl()));
+            }
         }
         Optional<CommandRequest.Response> stored = response;
         return store.append(append).flatMap(result -> switch (result) {
