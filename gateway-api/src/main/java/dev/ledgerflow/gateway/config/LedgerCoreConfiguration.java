@@ -22,7 +22,7 @@ class LedgerCoreConfiguration {
         FunctionCounter.builder("ledger.streams.cache.hits", executor, e -> e.cacheStats().hits())
                 .description("Commands and reads that found the stream's state remembered").register(meters);
         FunctionCounter.builder("ledger.streams.cache.misses", executor, e -> e.cacheStats().misses())
-                .description("Commands and reads that had to fold the stream from its first event").register(meters);
+                .description("Commands and reads that found no remembered state of the stream (folded from its first event)").register(meters);
         return executor;
     }
 
