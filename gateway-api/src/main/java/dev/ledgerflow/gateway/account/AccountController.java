@@ -77,7 +77,7 @@ class AccountController {
         return commands.run(new Commands.Write<>(
                 CommandRequest.of(AccountAggregate.INSTANCE, StreamId.of(accountId), command, EventMetadata.of(merchant.merchantId()))
                         .onNewStream(),
-                merchant.merchantId(), idempotencyKey, Commands.fingerprintSource("POST", "/v1/accounts", request),
+                merchant.merchantId(), idempotencyKey, Commands.request("POST", "/v1/accounts", request),
                 HttpStatus.CREATED, state -> AccountView.of((AccountState.Account) state, 0, 0)));
     }
 
@@ -101,7 +101,7 @@ class AccountController {
                     CommandRequest.of(DepositAggregate.INSTANCE, StreamId.of(depositId), command, EventMetadata.of(merchant.merchantId()))
                             .onNewStream(),
                     merchant.merchantId(), idempotencyKey,
-                    Commands.fingerprintSource("POST", "/v1/accounts/" + id + "/deposits", request),
+                    Commands.request("POST", "/v1/accounts/" + id + "/deposits", request),
                     HttpStatus.CREATED, state -> DepositView.of((DepositState.Deposit) state)));
         });
     }

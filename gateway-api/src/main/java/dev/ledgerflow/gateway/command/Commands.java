@@ -50,30 +50,54 @@ public class Commands {
             CommandRequest<C, S, E, R> command,
             String merchantId,
             Optional<String> idempotencyKey,
-            String requestFingerprintSource,
+            Request request,
             HttpStatus successStatus,
             Function<S, Object> view) {}
 
+    /** The HTTP request a write came from: what its fingerprint is made of, should it carry an Idempotency-Key. */
+    public record Request(String method, String path, Object body) {
+
+        String fingerprintSource() {
+            return Commands.fingerprintSource(method, path, body);
+        }
+    }
+
+    public static Request request(String method, String path, Object body) {
+        return new Request(method, path, body);
+    }
+
     public <C, S, E, R extends Rejection> Mono<ResponseEntity<byte[]>> run(Write<C, S, E, R> write) {
+        CommandRequest<C, S, E, R> answered = write.command().respondWith(accepted -> render(write, accepted));
         if (write.idempotencyKey().isEmpty()) {
-            return executor.execute(write.command()).flatMap(result -> answer(write, result, null));
+            return executor.execute(answered).flatMap(result -> answer(write, result, null));
         }
         String key = write.idempotencyKey().get();
         if (key.isBlank() || key.length() > KEY_LENGTH_MAX) {
             return Mono.error(ApiException.field(ApiError.INVALID_REQUEST, "Idempotency-Key",
                     "Idempotency-Key must be 1 to 255 characters."));
         }
-        String fingerprint = fingerprint(write.requestFingerprintSource());
+        // Only a keyed request is fingerprinted: without a key there is nothing to compare it with.
+        String fingerprint = fingerprint(write.request().fingerprintSource());
         if (!inFlight.tryAcquire(write.merchantId(), key)) {
             return Mono.error(new ApiException(ApiError.IDEMPOTENCY_KEY_IN_USE,
                     "A request with this Idempotency-Key is still being processed; retry shortly."));
         }
-        CommandRequest<C, S, E, R> keyed = write.command().withIdempotency(Optional.of(new CommandRequest.Idempotency<>(
-                write.merchantId(), key, fingerprint, properties.idempotencyTtl(),
-                accepted -> new CommandRequest.Response(write.successStatus().value(), json(write.view().apply(accepted.state()))))));
+        CommandRequest<C, S, E, R> keyed = answered.withIdempotency(Optional.of(new CommandRequest.Idempotency(
+                write.merchantId(), key, fingerprint, properties.idempotencyTtl())));
         return executor.execute(keyed)
                 .flatMap(result -> answer(write, result, fingerprint))
                 .doFinally(signal -> inFlight.release(write.merchantId(), key));
+    }
+
+    /**
+     * The answer to an accepted write, rendered once: the same text is stored under the key and sent.
+     * When the view is the public object of the last event (a payment after its change, a new refund),
+     * it is the JSON already written into that event's payload.
+     */
+    private static <S, E> CommandRequest.Response render(Write<?, S, E, ?> write, CommandRequest.Accepted<S, E> accepted) {
+        Object view = write.view().apply(accepted.state());
+        String body = view.equals(accepted.lastPublicObject()) ? accepted.lastPublicJson() : json(view);
+        return new CommandRequest.Response(write.successStatus().value(), body);
     }
 
     private <C, S, E, R extends Rejection> Mono<ResponseEntity<byte[]>> answer(

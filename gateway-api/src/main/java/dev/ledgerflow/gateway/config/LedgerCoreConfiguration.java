@@ -3,6 +3,9 @@ package dev.ledgerflow.gateway.config;
 import dev.ledgerflow.core.account.AccountBalances;
 import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,8 +15,15 @@ import org.springframework.context.annotation.Configuration;
 class LedgerCoreConfiguration {
 
     @Bean
-    CommandExecutor commandExecutor(EventStore eventStore) {
-        return new CommandExecutor(eventStore);
+    CommandExecutor commandExecutor(EventStore eventStore, LedgerflowProperties properties, MeterRegistry meters) {
+        CommandExecutor executor = new CommandExecutor(eventStore, properties.cachedStreamsMax());
+        Gauge.builder("ledger.streams.cached", executor, e -> e.cacheStats().streams())
+                .description("Streams whose latest state the command executor remembers").register(meters);
+        FunctionCounter.builder("ledger.streams.cache.hits", executor, e -> e.cacheStats().hits())
+                .description("Commands and reads that found the stream's state remembered").register(meters);
+        FunctionCounter.builder("ledger.streams.cache.misses", executor, e -> e.cacheStats().misses())
+                .description("Commands and reads that found no remembered state of the stream (folded from its first event)").register(meters);
+        return executor;
     }
 
     @Bean

@@ -30,6 +30,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param streamTokenKey the secret that signs stream tokens (for browsers' EventSource); generated when empty,
  *     which makes tokens valid on this instance and until its restart only
  * @param streamTokenTtl how long a stream token may be used to open a stream
+ * @param cachedStreamsMax streams whose latest state the command executor remembers (least recently used
+ *     forgotten first); 0 folds every stream from the store each time
  */
 @ConfigurationProperties("ledger")
 public record LedgerflowProperties(
@@ -53,4 +55,5 @@ public record LedgerflowProperties(
         @DefaultValue("15s") Duration sseHeartbeat,
         @DefaultValue("1024") int sseSubscriberBufferMax,
         String streamTokenKey,
-        @DefaultValue("15m") Duration streamTokenTtl) {}
+        @DefaultValue("15m") Duration streamTokenTtl,
+        @DefaultValue("10000") int cachedStreamsMax) {}

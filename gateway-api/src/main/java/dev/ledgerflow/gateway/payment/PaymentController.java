@@ -103,7 +103,7 @@ class PaymentController {
             return commands.run(new Commands.Write<>(
                     CommandRequest.of(PAYMENTS, StreamId.of(paymentId), command, EventMetadata.of(merchant.merchantId()))
                             .onNewStream(),
-                    merchant.merchantId(), idempotencyKey, Commands.fingerprintSource("POST", "/v1/payments", fingerprinted),
+                    merchant.merchantId(), idempotencyKey, Commands.request("POST", "/v1/payments", fingerprinted),
                     HttpStatus.ACCEPTED, PaymentController::paymentView));
         });
     }
@@ -175,7 +175,7 @@ class PaymentController {
         return commands.run(new Commands.Write<>(
                 CommandRequest.of(PAYMENTS, StreamId.of(id), command, EventMetadata.of(merchant.merchantId()))
                         .onlyIf(state -> state instanceof PaymentState.Payment p && p.merchantId().equals(merchant.merchantId())),
-                merchant.merchantId(), idempotencyKey, Commands.fingerprintSource("POST", "/v1/payments/" + id + action, request),
+                merchant.merchantId(), idempotencyKey, Commands.request("POST", "/v1/payments/" + id + action, request),
                 status, view));
     }
 

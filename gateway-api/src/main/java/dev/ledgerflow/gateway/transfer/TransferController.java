@@ -69,7 +69,7 @@ class TransferController {
             return commands.run(new Commands.Write<>(
                     CommandRequest.of(TransferAggregate.INSTANCE, StreamId.of(transferId), command, EventMetadata.of(merchant.merchantId()))
                             .onNewStream(),
-                    merchant.merchantId(), idempotencyKey, Commands.fingerprintSource("POST", "/v1/transfers", request),
+                    merchant.merchantId(), idempotencyKey, Commands.request("POST", "/v1/transfers", request),
                     HttpStatus.CREATED, state -> TransferView.of((TransferState.Transfer) state)));
         });
     }

@@ -4,12 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.core.account.AccountBalances;
+import dev.ledgerflow.core.codec.EventMetadata;
+import dev.ledgerflow.core.command.CommandExecutor;
+import dev.ledgerflow.core.command.CommandRequest;
+import dev.ledgerflow.core.command.CommandResult;
+import dev.ledgerflow.core.eventstore.EventStore;
+import dev.ledgerflow.core.eventstore.StreamId;
+import dev.ledgerflow.core.payment.PaymentAggregate;
+import dev.ledgerflow.core.payment.domain.PaymentCommand;
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTestBase;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -32,6 +42,9 @@ class PaymentApiTest extends ApiTestBase {
 
     @Autowired
     ConnectionPool pool;
+
+    @Autowired
+    EventStore eventStore;
 
     @LocalServerPort
     int port;
@@ -262,6 +275,60 @@ class PaymentApiTest extends ApiTestBase {
             other.get("/v1/payments/" + id + "/events").expectStatus().isNotFound();
             other.get("/v1/payments/" + id + "/refunds").expectStatus().isNotFound();
         }
+    }
+
+    /** A second service instance on the same database: its own executor, so its own remembered streams. */
+    @Nested
+    class WithAnotherInstance {
+
+        @Test
+        void a_payment_changed_there_reads_as_changed_here_and_commands_here_decide_on_it() {
+            CommandExecutor there = new CommandExecutor(eventStore);
+            String id = createCardPayment("4242424242424242", 1_000, "manual");
+            awaitStatus(id, "requires_capture"); // this instance remembers the payment awaiting capture
+
+            assertThat(there.execute(CommandRequest.of(PaymentAggregate.INSTANCE, StreamId.of(id),
+                    (PaymentCommand) new PaymentCommand.CapturePayment(id, OptionalLong.of(300), Instant.now()),
+                    EventMetadata.of(merchant.merchantId))).block(Duration.ofSeconds(10)))
+                    .isInstanceOf(CommandResult.Done.class);
+
+            // Decided first on the stale "requires_capture" here (a refund is invalid then), then on the stream as it is.
+            merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":300}").expectStatus().isAccepted()
+                    .expectBody().jsonPath("$.amount").isEqualTo(300);
+            assertThat(merchant.read("/v1/payments/" + id)).containsEntry("status", "succeeded").containsEntry("amount_captured", 300);
+        }
+
+        @Test
+        void a_cancel_there_is_not_undone_by_a_capture_here() {
+            CommandExecutor there = new CommandExecutor(eventStore);
+            String id = createCardPayment("4242424242424242", 1_000, "manual");
+            awaitStatus(id, "requires_capture");
+
+            assertThat(there.execute(CommandRequest.of(PaymentAggregate.INSTANCE, StreamId.of(id),
+                    (PaymentCommand) new PaymentCommand.CancelPayment(id, Instant.now()),
+                    EventMetadata.of(merchant.merchantId))).block(Duration.ofSeconds(10)))
+                    .isInstanceOf(CommandResult.Done.class);
+
+            merchant.post("/v1/payments/" + id + "/capture", "{}").expectStatus().isEqualTo(409)
+                    .expectBody().jsonPath("$.code").isEqualTo("invalid_state");
+            assertThat(merchant.read("/v1/payments/" + id)).containsEntry("status", "canceled");
+        }
+    }
+
+    @Test
+    void a_retried_refund_with_its_key_answers_the_first_body_byte_for_byte() {
+        String id = createCardPayment("4242424242424242", 1_000, "automatic");
+        awaitStatus(id, "succeeded");
+
+        byte[] first = merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":250}", "refund-key")
+                .expectStatus().isAccepted().expectBody().returnResult().getResponseBody();
+        byte[] again = merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":250}", "refund-key")
+                .expectStatus().isAccepted().expectBody().returnResult().getResponseBody();
+
+        assertThat(again).isEqualTo(first);
+        assertThat(new String(first, java.nio.charset.StandardCharsets.UTF_8)).contains("\"amount\":250", "\"status\":\"pending\"");
+        merchant.post("/v1/payments/" + id + "/refunds", "{\"amount\":251}", "refund-key").expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("idempotency_key_reuse");
     }
 
     @Test

@@ -27,15 +27,20 @@ public final class EventCodec<E> {
     }
 
     public NewEvent encode(E event, Object data, EventMetadata metadata) {
-        return new NewEvent(
-                UUID.randomUUID(),
-                typeOf.apply(event),
-                LedgerJson.mapper().writeValueAsString(new Payload(event, data)),
-                LedgerJson.mapper().writeValueAsString(metadata));
+        return encodeWithData(event, LedgerJson.mapper().writeValueAsString(data), metadata);
     }
 
-    /** The stored payload: written in one pass, no intermediate tree. */
-    private record Payload(Object event, Object data) {}
+    /**
+     * Encodes an event whose public object the caller has already written as JSON (to answer with the
+     * same text), embedding that text as it is.
+     */
+    public NewEvent encodeWithData(E event, String dataJson, EventMetadata metadata) {
+        String eventJson = LedgerJson.mapper().writeValueAsString(event);
+        String payload = new StringBuilder(eventJson.length() + dataJson.length() + 20)
+                .append("{\"event\":").append(eventJson).append(",\"data\":").append(dataJson).append('}')
+                .toString();
+        return new NewEvent(UUID.randomUUID(), typeOf.apply(event), payload, LedgerJson.mapper().writeValueAsString(metadata));
+    }
 
     public boolean handles(String type) {
         return classByType.containsKey(type);

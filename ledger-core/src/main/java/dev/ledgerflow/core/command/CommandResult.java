@@ -7,7 +7,7 @@ import java.util.Optional;
 /** What became of a command. */
 public sealed interface CommandResult<S, E, R> {
 
-    /** Appended durably; {@code response} is what was stored for its idempotency key, if any. */
+    /** Appended durably; {@code response} is the answer the request asked to render (and stored under its idempotency key, if any). */
     record Done<S, E, R>(S state, List<E> events, long lastPosition, Optional<CommandRequest.Response> response)
             implements CommandResult<S, E, R> {}
 

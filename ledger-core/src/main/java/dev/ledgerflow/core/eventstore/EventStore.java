@@ -21,6 +21,14 @@ public interface EventStore {
     /** The events of one stream, oldest first. Empty when the stream does not exist. */
     Flux<RecordedEvent> readStream(StreamId streamId);
 
+    /**
+     * The events of one stream after version {@code afterVersion}, oldest first: what a reader that
+     * folded the stream up to that version has not seen. Empty when the stream is not past it.
+     */
+    default Flux<RecordedEvent> readStream(StreamId streamId, long afterVersion) {
+        return afterVersion <= 0 ? readStream(streamId) : readStream(streamId).filter(e -> e.streamVersion() > afterVersion);
+    }
+
     /** Up to {@code limit} committed events after {@code after}, in feed order. */
     Flux<RecordedEvent> readLog(LogPosition after, int limit);
 

@@ -138,6 +138,18 @@ public abstract class EventStoreContract {
         }
 
         @Test
+        void a_stream_reads_from_after_a_version_and_empty_when_it_has_not_moved_past_it() {
+            StreamId stream = newStreamId();
+            append(stream, ExpectedVersion.noStream(), event(1), event(2), event(3));
+
+            assertThat(store.readStream(stream, 1).collectList().block(TIMEOUT))
+                    .extracting(RecordedEvent::streamVersion).containsExactly(2L, 3L);
+            assertThat(store.readStream(stream, 0).collectList().block(TIMEOUT)).hasSize(3);
+            assertThat(store.readStream(stream, 3).collectList().block(TIMEOUT)).isEmpty();
+            assertThat(store.readStream(newStreamId(), 2).collectList().block(TIMEOUT)).isEmpty();
+        }
+
+        @Test
         void of_many_concurrent_writers_at_one_version_exactly_one_wins() {
             StreamId stream = newStreamId();
             append(stream, ExpectedVersion.noStream(), event(0));

@@ -38,6 +38,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                     + " metadata::text as metadata, recorded_at";
     private static final String READ_STREAM =
             "select " + COLUMNS + " from events where stream_id = $1 order by stream_version";
+    // A range of the (stream_id, stream_version) key: when the stream has not moved, one index probe, no rows.
+    private static final String READ_STREAM_AFTER = "select " + COLUMNS + " from events"
+            + " where stream_id = $1 and stream_version > $2 order by stream_version";
     // Ordered by the columns (events.txid), not by the "txid" text alias of the select list: a bare
     // name in ORDER BY means the output column, and text order puts txid 1000 before 999.
     private static final String READ_LOG = "select " + COLUMNS + " from events"
@@ -125,6 +128,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public Flux<RecordedEvent> readStream(StreamId streamId) {
         return query(READ_STREAM, s -> s.bind("$1", streamId.value()), PostgresEventStore::toRecordedEvent);
+    }
+
+    @Override
+    public Flux<RecordedEvent> readStream(StreamId streamId, long afterVersion) {
+        if (afterVersion <= 0) {
+            return readStream(streamId);
+        }
+        return query(READ_STREAM_AFTER, s -> s.bind("$1", streamId.value()).bind("$2", afterVersion),
+                PostgresEventStore::toRecordedEvent);
     }
 
     @Override

@@ -37,11 +37,14 @@ import reactor.core.publisher.Mono;
  * each {@code payment.created} (a wallet payment needs no acquirer) and completes each {@code
  * refund.created}, appending the outcome to the payment's stream.
  *
- * <p>Duplicates are harmless, so the feed's at-least-once delivery is enough: a payment that is no
- * longer processing is skipped without asking the acquirer; the acquirer answers a repeated payment id
- * with its first answer and no second charge; and an outcome the stream already holds is "already
- * done". An outcome for a payment that moved on meanwhile (approved after a cancel) is rejected as
- * {@code invalid_state} and dropped.
+ * <p>It decides from the event it is handed, not from a read of the stream: the append of the outcome
+ * expects the version the decision was made at, so a payment that moved on meanwhile is caught there.
+ *
+ * <p>Duplicates are harmless, so the feed's at-least-once delivery is enough: a payment this instance
+ * knows is no longer processing is skipped without asking the acquirer; the acquirer answers a
+ * repeated payment id with its first answer and no second charge; and an outcome the stream already
+ * holds is "already done". An outcome for a payment that moved on meanwhile (approved after a cancel
+ * made through another instance) is rejected as {@code invalid_state} and dropped.
  */
 public final class PaymentProcessor implements FeedHandler {
 
@@ -86,10 +89,23 @@ public final class PaymentProcessor implements FeedHandler {
         };
     }
 
+    /**
+     * Folds the payment from the event it was handed, without reading its stream: a {@code
+     * payment.created} is its first event, so the state at version 1 is the payment it creates. If
+     * this instance saw the stream move further (a cancel), that newer state counts instead; if it
+     * moved elsewhere unseen, the append of the outcome expects version 1, conflicts, and the outcome
+     * is decided again on the stream as it is (dropped after a cancel).
+     */
     private Mono<Void> process(PaymentCreated created, RecordedEvent recorded) {
         StreamId stream = recorded.streamId();
         EventMetadata metadata = EventMetadata.of(created.merchantId()).causedBy(recorded.eventId().toString());
-        return commands.load(PAYMENTS, stream).flatMap(loaded -> {
+        Mono<CommandExecutor.Loaded<PaymentState>> known = recorded.streamVersion() == 1
+                ? Mono.just(commands.remembered(PAYMENTS, stream)
+                        .filter(remembered -> remembered.version() > 1)
+                        .orElseGet(() -> new CommandExecutor.Loaded<>(
+                                PAYMENTS.decider().evolve(PAYMENTS.decider().initialState(), created), 1, recorded.position())))
+                : commands.load(PAYMENTS, stream); // not the first event: a corrupt stream, let the decider see it
+        return known.flatMap(loaded -> {
             // Handed over again after a restart, or canceled meanwhile: don't ask the acquirer again.
             if (!(loaded.state() instanceof PaymentState.Payment payment)
                     || payment.status() != PaymentStatus.PROCESSING) {
@@ -106,7 +122,7 @@ public final class PaymentProcessor implements FeedHandler {
         });
     }
 
-    /** Asks the acquirer, then records its answer, deciding on the state loaded before the call (a stale one is retried). */
+    /** Asks the acquirer, then records its answer, deciding on the state known before the call (a stale one is retried). */
     private Mono<Void> authorize(PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata,
             CommandExecutor.Loaded<PaymentState> loaded) {
         AuthorizationRequest request = new AuthorizationRequest(created.paymentId(), created.amount(), instrument);
@@ -118,7 +134,12 @@ public final class PaymentProcessor implements FeedHandler {
         }, metadata, loaded));
     }
 
-    /** Refunds to cards, UPI and wallets all succeed in this simulation; a real acquirer call would go here. */
+    /**
+     * Refunds to cards, UPI and wallets all succeed in this simulation; a real acquirer call would go
+     * here. A refund is not the first event of its stream, so the executor decides on the state it
+     * remembers (confirmed by the append, or by a read of the events after it if the refund is not in
+     * it yet) and reads the stream only if it remembers none.
+     */
     private Mono<Void> complete(RefundCreated created, RecordedEvent recorded) {
         EventMetadata cause = LedgerJson.mapper().readValue(recorded.metadataJson(), EventMetadata.class);
         EventMetadata metadata = EventMetadata.of(cause.merchant()).causedBy(recorded.eventId().toString());
