@@ -354,7 +354,7 @@ final class Report {
             md.append("| calls | per ok request | mean ms | total ms | rows | statement |\n| ---: | ---: | ---: | ---: | ---: | --- |\n");
             for (PgStatements.Row r : s.top()) {
                 md.append(String.format("| %d | %.2f | %.3f | %.0f | %d | `%s` |%n", r.calls(), row.ok() == 0 ? 0 : (double) r.calls() / row.ok(),
-                        r.meanMs(), r.totalMs(), r.rows(), PgStatements.shorten(r.query(), 160).replace("|", "\\|").replace("`", "'")));
+                        r.meanMs(), r.totalMs(), r.rows(), PgStatements.shorten(r.query(), 240).replace("|", "\\|").replace("`", "'")));
             }
         }
     }
@@ -382,7 +382,7 @@ final class Report {
                 md.append("\n| calls | per second | mean ms | statement |\n| ---: | ---: | ---: | --- |\n");
                 for (PgStatements.Row r : s.top()) {
                     md.append(String.format("| %d | %.2f | %.3f | `%s` |%n", r.calls(), r.calls() / idle.seconds(), r.meanMs(),
-                            PgStatements.shorten(r.query(), 160).replace("|", "\\|").replace("`", "'")));
+                            PgStatements.shorten(r.query(), 240).replace("|", "\\|").replace("`", "'")));
                 }
             }
         }
