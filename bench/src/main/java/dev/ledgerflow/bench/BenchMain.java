@@ -28,7 +28,18 @@ public final class BenchMain {
                 Double.parseDouble(options.getOrDefault("read-rate", "20000")),
                 Integer.parseInt(options.getOrDefault("accounts", "1000")),
                 Integer.parseInt(options.getOrDefault("hot-accounts", "4")));
-        List<String> scenarios = Arrays.asList(options.getOrDefault("scenarios", "payments,transfers,reads,e2e,sse,rebuild").split(","));
+        List<String> scenarios = new ArrayList<>(Arrays.stream(options.getOrDefault("scenarios", "payments,transfers,reads,e2e,sse,rebuild,idle")
+                .split(",")).map(String::strip).toList());
+        Duration idleFor = Duration.ofSeconds(Long.parseLong(options.getOrDefault("idle-seconds", "10")));
+        if (!scenarios.contains("idle") && !idleFor.isZero()) {
+            scenarios.add("idle"); // every run ends with the idle measurement (--idle-seconds 0: none)
+        }
+        // --create-only: the service runs without its background consumers, so a payment costs what accepting it costs.
+        boolean createOnly = options.containsKey("create-only");
+        List<String> needConsumers = scenarios.stream().filter(s -> List.of("e2e", "sse", "rebuild", "relay").contains(s)).toList();
+        if (createOnly && !needConsumers.isEmpty()) {
+            throw new IllegalArgumentException("--create-only runs without the consumers that " + needConsumers + " need");
+        }
         Report report = new Report();
         report.environment("machine", Report.machine());
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
@@ -49,8 +60,11 @@ public final class BenchMain {
             }
             System.out.println("Starting the service (embedded PostgreSQL and Redis) in " + work);
             // With Kafka, the producer's settings are logged (AbstractConfig at INFO) so the report can say what was measured.
-            List<String> properties = kafka ? List.of("-Dledger.embedded.kafka=true",
-                    "-Dlogging.level.org.apache.kafka.common.config.AbstractConfig=INFO") : List.of();
+            List<String> properties = new ArrayList<>(kafka ? List.of("-Dledger.embedded.kafka=true",
+                    "-Dlogging.level.org.apache.kafka.common.config.AbstractConfig=INFO") : List.of());
+            if (createOnly) {
+                properties.add("-Dledger.consumers.enabled=false");
+            }
             service = ServiceProcess.start(required(options, "service-classpath"), work, jvm, properties);
             baseUrl = "http://localhost:" + service.port;
             adminKey = service.adminKey;
@@ -77,11 +91,17 @@ public final class BenchMain {
         try {
             Checks checks = new Checks(required(Map.of("postgres-jdbc-url", jdbcUrl == null ? "" : jdbcUrl), "postgres-jdbc-url"));
             report.environment("postgres", "fsync=" + checks.setting("fsync") + ", synchronous_commit=" + checks.setting("synchronous_commit"));
+            report.statements(PgStatements.open(checks));
+            if (createOnly) {
+                report.environment("mode", "**create-only**: the service runs with ledger.consumers.enabled=false (no payment processor,"
+                        + " projections, webhook dispatcher or workers, SSE hub, Kafka relay): payments are accepted and stay processing"
+                        + (service == null ? " (a running service must have been started with LEDGER_CONSUMERS_ENABLED=false)" : ""));
+            }
             report.environment("load", settings.connections() + " connections, " + duration.toSeconds() + " s per run, load generator on the same machine");
             Http admin = new Http(baseUrl, 4);
             String created = admin.post("/v1/merchants", adminKey, "{\"name\":\"bench\"}", null).block().body();
             String merchantKey = JsonMapper.builder().build().readTree(created).get("api_key").asString();
-            Scenarios run = new Scenarios(baseUrl, settings, report, checks, merchantKey);
+            Scenarios run = new Scenarios(baseUrl, settings, report, checks, merchantKey, createOnly);
             System.out.println("Warming up …");
             run.warmUp();
             for (String scenario : scenarios) {
@@ -100,6 +120,7 @@ public final class BenchMain {
                             new RelayTopic(required(Map.of("kafka-bootstrap", kafkaBootstrap == null ? "" : kafkaBootstrap), "kafka-bootstrap"),
                                     options.getOrDefault("kafka-topic", "ledgerflow.events"), checks),
                             Optional.ofNullable(cpuMeter), Optional.ofNullable(service).map(ServiceProcess::log)).run();
+                    case "idle" -> idle(report, admin, adminKey, createOnly, idleFor.isZero() ? Duration.ofSeconds(10) : idleFor);
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
             }
@@ -120,6 +141,22 @@ public final class BenchMain {
             System.out.println("A NO-LOSS CHECK FAILED");
             System.exit(1);
         }
+    }
+
+    /** No traffic: once the feed's readers caught up with what came before, the CPU and the SQL statements per second. */
+    private static void idle(Report report, Http admin, String adminKey, boolean createOnly, Duration duration) throws InterruptedException {
+        String after;
+        if (createOnly) {
+            Thread.sleep(3_000);
+            after = "3 s after the previous scenario (create-only: nothing to catch up)";
+        } else {
+            long waited = System.nanoTime();
+            long behind = EndToEnd.ProjectionLag.waitUntilCaughtUp(admin, adminKey, Duration.ofMinutes(3));
+            Thread.sleep(3_000);
+            after = String.format("3 s after every reader of the feed caught up (waited %.1f s%s)", (System.nanoTime() - waited) / 1e9,
+                    behind == 0 ? "" : ", " + behind + " events still behind");
+        }
+        report.idle(duration, after);
     }
 
     private static String required(Map<String, String> options, String name) {

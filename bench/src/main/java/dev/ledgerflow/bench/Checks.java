@@ -51,6 +51,20 @@ final class Checks {
                 done + " of " + acknowledged.size() + String.format(" (drained %.1f s after the load ended)", seconds));
     }
 
+    /** Create-only (no payment processor): no acknowledged payment has an event after payment.created. */
+    Outcome paymentsStayProcessing(Collection<String> acknowledged) throws SQLException {
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+                "select count(*) from events where type <> 'payment.created' and stream_id = any(?)")) {
+            s.setArray(1, c.createArrayOf("text", acknowledged.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                long later = rs.getLong(1);
+                return new Outcome("create-only: no acknowledged payment moved on from processing (the processor is off)", later == 0,
+                        later + " events after payment.created over " + acknowledged.size() + " payments");
+            }
+        }
+    }
+
     /** Waits (bounded) until the active transaction view shows every acknowledged payment {@code succeeded}. */
     Outcome paymentsProjectedSucceeded(Collection<String> acknowledged, Duration waitMax) throws SQLException, InterruptedException {
         long done = countUntil(acknowledged, waitMax, c -> {

@@ -85,6 +85,8 @@ final class EndToEnd {
             }
             long drained = System.nanoTime();
             lag.stop();
+            report.statementsSinceRunStarted("end to end: create → webhook received",
+                    String.format("fixed rate %.0f/s, from the start of the load until the last webhook", perSecond), dueById.size());
 
             Histogram latency = new Histogram(3_600_000_000L, 3);
             long lastReceipt = started;
@@ -245,7 +247,7 @@ final class EndToEnd {
     }
 
     /** Samples {@code GET /admin/projections} twice a second and keeps the transaction view's worst lag. */
-    private static final class ProjectionLag {
+    static final class ProjectionLag {
         final AtomicLong maxMs = new AtomicLong();
         final AtomicLong maxEvents = new AtomicLong();
         private volatile boolean running = true;

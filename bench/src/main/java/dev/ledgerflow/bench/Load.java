@@ -39,7 +39,15 @@ final class Load {
         Mono<Integer> apply(long index, long dueNanos);
     }
 
+    private static volatile Runnable beforeEachRun = () -> {};
+
+    /** Runs before every run starts its load (the report resets the statement counts there). */
+    static void beforeEachRun(Runnable hook) {
+        beforeEachRun = hook;
+    }
+
     static Result closedLoop(String name, int concurrency, Duration duration, long requestsMax, Operation operation) {
+        beforeEachRun.run();
         Recorder recorder = new Recorder(3_600_000_000L, 3);
         Counters counters = new Counters();
         AtomicLong next = new AtomicLong();
@@ -71,6 +79,7 @@ final class Load {
     }
 
     static Result fixedRate(String name, double perSecond, Duration duration, int inFlightMax, DueOperation operation) {
+        beforeEachRun.run();
         Recorder recorder = new Recorder(3_600_000_000L, 3);
         Counters counters = new Counters();
         AtomicLong inFlight = new AtomicLong();

@@ -30,6 +30,104 @@ final class Report {
         lines.forEach(line -> System.out.println("  " + line));
     }
 
+    private PgStatements statements;
+    private volatile boolean statementsArmed;
+    private volatile long runStartedNanos;
+    private final List<SqlRow> sql = new ArrayList<>();
+    private Idle idle;
+
+    /** The statements the service's database ran during one run (or a longer stretch, such as end to end's drain). */
+    record SqlRow(String name, String mode, long ok, PgStatements.Summary summary) {}
+
+    /** A stretch without traffic: the CPU (if measured) and the statements (if readable). */
+    record Idle(double seconds, String after, CpuMeter.Usage usage, PgStatements.Summary summary) {}
+
+    /** Counts the statements of each run from now on: reset when a run starts, read when it is added. */
+    void statements(PgStatements.Result opened) {
+        environment("pg_stat_statements", opened.description());
+        opened.statements().ifPresentOrElse(s -> {
+            this.statements = s;
+            Load.beforeEachRun(this::runStarting);
+        }, () -> note(opened.description()));
+    }
+
+    boolean countsStatements() {
+        return statements != null;
+    }
+
+    private void runStarting() {
+        try {
+            statements.reset();
+            statementsArmed = true;
+        } catch (java.sql.SQLException e) {
+            statementsArmed = false;
+            System.out.println("  pg_stat_statements_reset failed: " + e.getMessage());
+        }
+        runStartedNanos = System.nanoTime();
+    }
+
+    /**
+     * The statements since the last run started, as a row of its own (e.g. a run and the drain after it);
+     * the counting goes on.
+     */
+    void statementsSinceRunStarted(String name, String mode, long ok) {
+        if (statements == null || runStartedNanos == 0) {
+            return;
+        }
+        readStatements(name, mode, ok, (System.nanoTime() - runStartedNanos) / 1e9);
+    }
+
+    private void readStatements(String name, String mode, long ok, double seconds) {
+        try {
+            PgStatements.Summary summary = statements.read(seconds);
+            sql.add(new SqlRow(name, mode, ok, summary));
+            System.out.println(String.format("  SQL: %.1f statements per ok request (%d in %.1f s, %d distinct), PostgreSQL exec %.2f ms per ok request",
+                    summary.callsPer(ok), summary.calls(), seconds, summary.distinct(), summary.execMsPer(ok)));
+        } catch (java.sql.SQLException e) {
+            System.out.println("  reading pg_stat_statements failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Measures {@code seconds} without traffic: the CPU of each process and the statements per second.
+     *
+     * @param after what came before (for the report)
+     */
+    void idle(java.time.Duration duration, String after) throws InterruptedException {
+        if (statements != null) {
+            runStarting();
+        }
+        long from = System.nanoTime();
+        Thread.sleep(duration);
+        long to = System.nanoTime();
+        double seconds = (to - from) / 1e9;
+        CpuMeter.Usage usage = meter == null ? null : meter.between(from, to).orElse(null);
+        PgStatements.Summary summary = null;
+        if (statements != null) {
+            try {
+                summary = statements.read(seconds);
+            } catch (java.sql.SQLException e) {
+                System.out.println("  reading pg_stat_statements failed: " + e.getMessage());
+            }
+        }
+        statementsArmed = false;
+        idle = new Idle(seconds, after, usage, summary);
+        System.out.println("  " + idleLine(idle));
+    }
+
+    static String idleLine(Idle idle) {
+        StringBuilder line = new StringBuilder(String.format("Idle %.1f s:", idle.seconds()));
+        if (idle.usage() != null) {
+            idle.usage().cpuSeconds().forEach((component, cpuSeconds) ->
+                    line.append(String.format(" %s %.2f %% of a core,", component, 100 * cpuSeconds / idle.usage().wallSeconds())));
+        }
+        if (idle.summary() != null) {
+            line.append(String.format(" SQL %.2f statements/s, PostgreSQL exec %.2f ms/s,", idle.summary().callsPerSecond(),
+                    idle.summary().execMs() / idle.seconds()));
+        }
+        return line.substring(0, line.length() - 1);
+    }
+
     /** Measures where the CPU goes during each run from now on. */
     void meter(CpuMeter cpuMeter) {
         this.meter = cpuMeter;
@@ -57,6 +155,12 @@ final class Report {
                 cpu.put(result, usage);
                 System.out.println("  " + cpuLine(result, usage));
             });
+        }
+        // Only a run that just ended has its statements counted: a result put together afterwards (end to end's
+        // create → webhook) would include whatever ran since.
+        if (statements != null && statementsArmed) {
+            statementsArmed = false;
+            readStatements(result.name(), result.mode(), result.ok(), result.seconds());
         }
     }
 
@@ -144,6 +248,8 @@ final class Report {
                 md.append('\n');
             }
         }
+        statementsMarkdown(md);
+        idleMarkdown(md);
         md.append("\n## Checks\n\n");
         for (Checks.Outcome c : checks) {
             md.append("- ").append(c.ok() ? "ok" : "**FAILED**").append(" — ").append(c.name()).append(": ").append(c.detail()).append('\n');
@@ -198,6 +304,23 @@ final class Report {
             throughputRows.add(row);
         }
         json.put("throughput", throughputRows);
+        json.put("statements", sql.stream().map(Report::statementsJson).toList());
+        if (idle != null) {
+            Map<String, Object> idleJson = new LinkedHashMap<>();
+            idleJson.put("seconds", idle.seconds());
+            idleJson.put("after", idle.after());
+            if (idle.usage() != null) {
+                Map<String, Double> percent = new LinkedHashMap<>();
+                idle.usage().cpuSeconds().forEach((component, s) -> percent.put(component, 100 * s / idle.usage().wallSeconds()));
+                idleJson.put("cpu_percent_of_a_core", percent);
+            }
+            if (idle.summary() != null) {
+                idleJson.put("statements_per_second", idle.summary().callsPerSecond());
+                idleJson.put("exec_ms_per_second", idle.summary().execMs() / idle.seconds());
+                idleJson.put("top", topJson(idle.summary(), 0));
+            }
+            json.put("idle", idleJson);
+        }
         json.put("checks", checks);
         json.put("notes", notes);
         json.put("profile", profile);
@@ -207,6 +330,102 @@ final class Report {
         Files.writeString(directory.resolve("latest.md"), md);
         Files.writeString(directory.resolve("latest.json"), jsonText);
         return directory.resolve(stamp + ".md");
+    }
+
+    /** The per-run statement counts and each run's top statements, as markdown. */
+    void statementsMarkdown(StringBuilder md) {
+        if (sql.isEmpty()) {
+            return;
+        }
+        md.append("\n## SQL statements per request\n\nStatements the service's database ran during each run, from pg_stat_statements (reset when"
+                + " the run started, read when it ended; `track=top`: as clients sent them, without the statements inside functions and"
+                + " triggers), per successful request, and PostgreSQL's execution time of them (not parsing, planning or round trips).\n\n");
+        md.append("| scenario | mode | ok requests | statements | per ok request | statements/s | PostgreSQL exec ms per ok request |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (SqlRow row : sql) {
+            PgStatements.Summary s = row.summary();
+            md.append(String.format("| %s | %s | %d | %d | %.2f | %.0f | %.3f |%n", row.name(), row.mode(), row.ok(), s.calls(),
+                    s.callsPer(row.ok()), s.callsPerSecond(), s.execMsPer(row.ok())));
+        }
+        for (SqlRow row : sql) {
+            PgStatements.Summary s = row.summary();
+            md.append(String.format("%n### Top statements: %s, %s%n%n%d distinct statements; the %d most called:%n%n", row.name(), row.mode(),
+                    s.distinct(), s.top().size()));
+            md.append("| calls | per ok request | mean ms | total ms | rows | statement |\n| ---: | ---: | ---: | ---: | ---: | --- |\n");
+            for (PgStatements.Row r : s.top()) {
+                md.append(String.format("| %d | %.2f | %.3f | %.0f | %d | `%s` |%n", r.calls(), row.ok() == 0 ? 0 : (double) r.calls() / row.ok(),
+                        r.meanMs(), r.totalMs(), r.rows(), PgStatements.shorten(r.query(), 240).replace("|", "\\|").replace("`", "'")));
+            }
+        }
+    }
+
+    private void idleMarkdown(StringBuilder md) {
+        if (idle == null) {
+            return;
+        }
+        md.append(String.format("%n## Idle%n%nNo traffic for %.1f s, %s. Targets: the service under 1 %% of a core, under 5 SQL statements/s.%n%n",
+                idle.seconds(), idle.after()));
+        if (idle.usage() != null) {
+            md.append("| ");
+            CpuMeter.COMPONENTS.forEach(c -> md.append(c).append(" | "));
+            md.append("\n|");
+            CpuMeter.COMPONENTS.forEach(c -> md.append(" ---: |"));
+            md.append("\n|");
+            idle.usage().cpuSeconds().values().forEach(s -> md.append(String.format(" %.2f %% |", 100 * s / idle.usage().wallSeconds())));
+            md.append("\n\n(% of one core.)\n");
+        }
+        if (idle.summary() != null) {
+            PgStatements.Summary s = idle.summary();
+            md.append(String.format("%nSQL: %d statements, **%.2f statements/s**, PostgreSQL exec %.2f ms/s.%n", s.calls(), s.callsPerSecond(),
+                    s.execMs() / idle.seconds()));
+            if (!s.top().isEmpty()) {
+                md.append("\n| calls | per second | mean ms | statement |\n| ---: | ---: | ---: | --- |\n");
+                for (PgStatements.Row r : s.top()) {
+                    md.append(String.format("| %d | %.2f | %.3f | `%s` |%n", r.calls(), r.calls() / idle.seconds(), r.meanMs(),
+                            PgStatements.shorten(r.query(), 240).replace("|", "\\|").replace("`", "'")));
+                }
+            }
+        }
+        if (idle.usage() != null || idle.summary() != null) {
+            double serviceCore = idle.usage() == null ? Double.NaN : 100 * idle.usage().cpuSeconds().get("service JVM") / idle.usage().wallSeconds();
+            double perSecond = idle.summary() == null ? Double.NaN : idle.summary().callsPerSecond();
+            md.append(String.format("%nService JVM %.2f %% of a core (%s), %.2f statements/s (%s).%n", serviceCore,
+                    serviceCore < 1 ? "met" : "**not met**", perSecond, perSecond < 5 ? "met" : "**not met**"));
+        }
+    }
+
+    private static Map<String, Object> statementsJson(SqlRow row) {
+        PgStatements.Summary s = row.summary();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("scenario", row.name());
+        json.put("mode", row.mode());
+        json.put("ok", row.ok());
+        json.put("seconds", s.seconds());
+        json.put("statements", s.calls());
+        json.put("distinct_statements", s.distinct());
+        json.put("statements_per_ok_request", s.callsPer(row.ok()));
+        json.put("statements_per_second", s.callsPerSecond());
+        json.put("exec_ms", s.execMs());
+        json.put("exec_ms_per_ok_request", s.execMsPer(row.ok()));
+        json.put("top", topJson(s, row.ok()));
+        return json;
+    }
+
+    private static List<Map<String, Object>> topJson(PgStatements.Summary s, long ok) {
+        List<Map<String, Object>> top = new ArrayList<>();
+        for (PgStatements.Row r : s.top()) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("query", PgStatements.shorten(r.query(), 400));
+            one.put("calls", r.calls());
+            if (ok > 0) {
+                one.put("calls_per_ok_request", (double) r.calls() / ok);
+            }
+            one.put("mean_ms", r.meanMs());
+            one.put("total_ms", r.totalMs());
+            one.put("rows", r.rows());
+            top.add(one);
+        }
+        return top;
     }
 
     static String machine() {

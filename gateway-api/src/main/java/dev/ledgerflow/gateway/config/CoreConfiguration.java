@@ -6,7 +6,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** Settings that every feature shares. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(LedgerflowProperties.class)
+@EnableConfigurationProperties({LedgerflowProperties.class, ConsumersProperties.class})
 class CoreConfiguration {
 
     @Bean

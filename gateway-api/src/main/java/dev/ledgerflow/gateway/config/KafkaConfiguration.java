@@ -19,7 +19,8 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * The Kafka relay, its feed consumer and the {@code kafka} health check; all of it only when
- * {@code ledger.kafka-bootstrap} ({@code LEDGER_KAFKA_BOOTSTRAP}) is set to something.
+ * {@code ledger.kafka-bootstrap} ({@code LEDGER_KAFKA_BOOTSTRAP}) is set to something and
+ * {@code ledger.consumers.enabled} is not false.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(KafkaConfiguration.KafkaBootstrapSet.class)
@@ -44,12 +45,16 @@ class KafkaConfiguration {
         return new KafkaHealthIndicator(relay);
     }
 
-    /** True when {@code ledger.kafka-bootstrap} is set and not blank (an empty variable keeps the relay off). */
+    /**
+     * True when {@code ledger.kafka-bootstrap} is set and not blank (an empty variable keeps the relay off),
+     * unless the background consumers are off ({@code ledger.consumers.enabled=false}).
+     */
     static final class KafkaBootstrapSet implements Condition {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
             String bootstrap = context.getEnvironment().getProperty("ledger.kafka-bootstrap");
-            return bootstrap != null && !bootstrap.isBlank();
+            return bootstrap != null && !bootstrap.isBlank()
+                    && context.getEnvironment().getProperty("ledger.consumers.enabled", Boolean.class, true);
         }
     }
 }

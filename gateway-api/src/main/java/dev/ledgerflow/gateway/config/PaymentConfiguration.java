@@ -36,8 +36,10 @@ class PaymentConfiguration {
         return new PaymentProcessor(executor, acquirer, settings, clock);
     }
 
-    @Bean(initMethod = "start", destroyMethod = "dispose")
-    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints) {
-        return processor.consumer(store, checkpoints);
+    @Bean(destroyMethod = "dispose")
+    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints,
+            ConsumersProperties consumers) {
+        FeedConsumer consumer = processor.consumer(store, checkpoints);
+        return consumers.enabled() ? consumer.start() : consumer;
     }
 }

@@ -20,7 +20,8 @@ import org.springframework.context.annotation.Configuration;
 class ProjectionConfiguration {
 
     @Bean(destroyMethod = "close")
-    Projections projections(ConnectionPool pool, PostgresEventStore store, LedgerflowProperties properties, Clock clock) {
+    Projections projections(ConnectionPool pool, PostgresEventStore store, LedgerflowProperties properties, Clock clock,
+            ConsumersProperties consumers) {
         ProjectorSettings settings = ProjectorSettings.defaults()
                 .withPageSizes(properties.projectionPageSize(), properties.projectionRebuildPageSize())
                 .withRetiredDropDelay(properties.projectionRetiredDropDelay());
@@ -28,6 +29,12 @@ class ProjectionConfiguration {
                 dev.ledgerflow.projections.projector.PageHook.NONE, clock);
         // Start-up, before any request: creates the first generations and starts the projectors.
         projections.start().block(Duration.ofMinutes(2));
+        if (!consumers.enabled()) {
+            // ledger.consumers.enabled=false: the first generations exist (reads of the views work, and show
+            // nothing new); the live runners, the janitor and the tail of the log they follow stop at once.
+            projections.close();
+            store.tail().close();
+        }
         return projections;
     }
 

@@ -22,9 +22,12 @@ class StreamConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(StreamConfiguration.class);
 
-    @Bean(initMethod = "start", destroyMethod = "close")
-    EventHub eventHub(EventStore store, MerchantEvents merchantEvents, MeterRegistry meters) {
+    @Bean(destroyMethod = "close")
+    EventHub eventHub(EventStore store, MerchantEvents merchantEvents, MeterRegistry meters, ConsumersProperties consumers) {
         EventHub hub = new EventHub(store, merchantEvents);
+        if (consumers.enabled()) {
+            hub.start();
+        }
         Gauge.builder("ledger.sse.subscribers", hub, EventHub::subscribers)
                 .description("Live SSE subscriptions on this instance").register(meters);
         Gauge.builder("ledger.sse.disconnected.slow", hub, EventHub::disconnectedSlow)

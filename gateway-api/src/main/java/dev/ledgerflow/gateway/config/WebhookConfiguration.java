@@ -30,7 +30,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Webhook delivery: endpoints and deliveries in PostgreSQL, the dispatcher on the feed, the Redis
  * stream with its worker and scheduler. With {@code ledger.webhooks.enabled=false} the API still
- * manages endpoints and deliveries, but this instance delivers nothing (another one does).
+ * manages endpoints and deliveries, but this instance delivers nothing (another one does); the same with
+ * {@code ledger.consumers.enabled=false}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(WebhookProperties.class)
@@ -96,24 +97,24 @@ class WebhookConfiguration {
 
     @Bean(destroyMethod = "dispose")
     DeliveryScheduler deliveryScheduler(WebhookDeliveries deliveries, WebhookQueue queue, WebhookSettings settings,
-            WebhookMetrics metrics, WebhookProperties properties) {
+            WebhookMetrics metrics, WebhookProperties properties, ConsumersProperties consumers) {
         DeliveryScheduler scheduler = new DeliveryScheduler(deliveries, queue, settings, metrics);
-        return properties.enabled() ? scheduler.start() : scheduler;
+        return properties.enabled() && consumers.enabled() ? scheduler.start() : scheduler;
     }
 
     @Bean(destroyMethod = "dispose")
     DeliveryWorker deliveryWorker(RedisClient client, RedisURI uri, WebhookDeliveries deliveries, WebhookQueue queue,
             DeliveryScheduler scheduler, WebhookSender sender, WebhookSettings settings, WebhookMetrics metrics,
-            WebhookProperties properties, Clock clock) {
+            WebhookProperties properties, ConsumersProperties consumers, Clock clock) {
         DeliveryWorker worker = new DeliveryWorker(DeliveryWorker.consumerName(), client, uri, deliveries, queue, scheduler,
                 sender, settings, metrics, clock);
-        return properties.enabled() ? worker.start() : worker;
+        return properties.enabled() && consumers.enabled() ? worker.start() : worker;
     }
 
     @Bean(destroyMethod = "dispose")
     FeedConsumer webhookDispatcherConsumer(WebhookDeliveries deliveries, WebhookQueue queue, EventStore store,
-            CheckpointStore checkpoints, WebhookProperties properties) {
+            CheckpointStore checkpoints, WebhookProperties properties, ConsumersProperties consumers) {
         FeedConsumer consumer = new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
-        return properties.enabled() ? consumer.start() : consumer;
+        return properties.enabled() && consumers.enabled() ? consumer.start() : consumer;
     }
 }
