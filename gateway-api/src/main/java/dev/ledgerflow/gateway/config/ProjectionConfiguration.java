@@ -27,14 +27,9 @@ class ProjectionConfiguration {
                 .withRetiredDropDelay(properties.projectionRetiredDropDelay());
         Projections projections = new Projections(pool, store.tail(), ReadModels.all(), settings,
                 dev.ledgerflow.projections.projector.PageHook.NONE, clock);
-        // Start-up, before any request: creates the first generations and starts the projectors.
-        projections.start().block(Duration.ofMinutes(2));
-        if (!consumers.enabled()) {
-            // ledger.consumers.enabled=false: the first generations exist (reads of the views work, and show
-            // nothing new); the live runners, the janitor and the tail of the log they follow stop at once.
-            projections.close();
-            store.tail().close();
-        }
+        // Start-up, before any request: creates the first generations and, unless the consumers are off
+        // (ledger.consumers.enabled=false: the views answer, and show nothing new), starts the projectors.
+        (consumers.enabled() ? projections.start() : projections.createFirstGenerations()).block(Duration.ofMinutes(2));
         return projections;
     }
 

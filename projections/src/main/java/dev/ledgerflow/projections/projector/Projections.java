@@ -90,22 +90,37 @@ public final class Projections implements AutoCloseable {
      */
     public Mono<Void> start() {
         tail.start();
+        return generations()
+                .doOnNext(found -> found.generations().forEach(g -> {
+                    if (g.active()) {
+                        startLive(found.projection(), g.generation());
+                    } else if (g.building()) {
+                        startRebuild(found.projection(), g.generation());
+                    }
+                }))
+                .then(Mono.fromRunnable(() -> janitor = Flux.interval(Duration.ofSeconds(1), JANITOR_INTERVAL)
+                        .concatMap(tick -> dropRetired())
+                        .subscribe()));
+    }
+
+    /**
+     * Creates first generations where none exist, and runs nothing: for an instance that serves the
+     * read models but leaves following the log to others.
+     */
+    public Mono<Void> createFirstGenerations() {
+        return generations().then();
+    }
+
+    private Flux<Generations> generations() {
         return Flux.fromIterable(projections)
                 .concatMap(projection -> catalog.ensureFirstGeneration(projection)
                         .then(catalog.generations(projection.name()))
                         // A pooled session that died (a database restart) fails once; a new one is taken.
                         .retryWhen(Retry.backoff(5, Duration.ofMillis(200)))
-                        .doOnNext(generations -> generations.forEach(g -> {
-                            if (g.active()) {
-                                startLive(projection, g.generation());
-                            } else if (g.building()) {
-                                startRebuild(projection, g.generation());
-                            }
-                        })))
-                .then(Mono.fromRunnable(() -> janitor = Flux.interval(Duration.ofSeconds(1), JANITOR_INTERVAL)
-                        .concatMap(tick -> dropRetired())
-                        .subscribe()));
+                        .map(generations -> new Generations(projection, generations)));
     }
+
+    private record Generations(Projection projection, List<ProjectionCatalog.Generation> generations) {}
 
     /**
      * Rebuilds {@code name} from position zero into a new generation; reads keep using the active one
