@@ -1,6 +1,5 @@
 package dev.ledgerflow.projections.webhook;
 
-import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.projections.redis.SharedRedisConnection;
 import io.lettuce.core.RedisClient;
@@ -134,7 +133,7 @@ public final class DeliveryWorker implements Disposable {
     private Mono<AttemptResult> send(WebhookDeliveries.Claimed claimed, DestinationGuard.Destination destination, Instant startedAt) {
         String webhookId = PublicEvent.idOf(claimed.event());
         long timestamp = startedAt.getEpochSecond();
-        byte[] body = LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(claimed.event()));
+        byte[] body = WebhookBody.of(claimed.event());
         Map<String, String> headers = Map.of(
                 "webhook-id", webhookId,
                 "webhook-timestamp", Long.toString(timestamp),
