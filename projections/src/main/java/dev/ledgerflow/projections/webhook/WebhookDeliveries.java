@@ -10,8 +10,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -183,78 +188,168 @@ public final class WebhookDeliveries {
     }
 
     /**
-     * Takes the delivery for one attempt if it is due and nobody holds it; empty otherwise (done
-     * already, not due yet, or held by another worker: the stream entry is then a duplicate). Fails
-     * with {@link SecretsCipher.Unreadable} when the endpoint's stored secret does not open: nothing
-     * is sent unsigned or signed with anything else, and the entry is retried after the hold.
+     * What one claim statement took: the deliveries now held for an attempt, and those taken whose
+     * endpoint's stored secret does not open ({@link SecretsCipher.Unreadable}): nothing is sent for
+     * them, unsigned or signed with anything else; their hold runs out and their entries are retried.
+     * A delivery asked for and in neither list was not taken (the stream entry is a duplicate).
      */
-    public Mono<Claimed> claim(String deliveryId, UUID lockToken, Duration hold) {
-        return sql.query("update webhook_deliveries d set locked_until = now() + $3" + MS + ", lock_token = $2,"
+    public record Claims(List<Claimed> claimed, Map<String, String> unopened) {}
+
+    /**
+     * Takes the deliveries that are due and held by nobody, each for one attempt under a lock token
+     * of its own, in one statement. The others (done already, not due yet, or held by another
+     * worker: their stream entries are duplicates) are left alone.
+     *
+     * @param hold the visibility timeout: until then no other worker can take a delivery
+     */
+    public Mono<Claims> claim(Collection<String> deliveryIds, Duration hold) {
+        if (deliveryIds.isEmpty()) {
+            return Mono.just(new Claims(List.of(), Map.of()));
+        }
+        // Sorted, so that two workers taking overlapping pages lock the rows in the same order.
+        String[] ids = deliveryIds.stream().distinct().sorted().toArray(String[]::new);
+        return sql.query("update webhook_deliveries d set locked_until = now() + $2" + MS + ", lock_token = gen_random_uuid(),"
                         + " updated_at = now()"
                         + " from webhook_endpoints e, events ev"
-                        + " where d.id = $1 and e.id = d.endpoint_id and ev.event_id = d.event_id"
+                        + " where d.id = any($1::text[]) and e.id = d.endpoint_id and ev.event_id = d.event_id"
                         + " and d.status in ('pending', 'failed') and d.next_attempt_at <= now()"
                         + " and (d.locked_until is null or d.locked_until < now())"
-                        + " returning d.id, d.round_attempts, e.id as endpoint_id, e.url, e.status as endpoint_status,"
+                        + " returning d.id, d.lock_token, d.round_attempts, e.id as endpoint_id, e.url, e.status as endpoint_status,"
                         + " e.secret, e.previous_secret, e.previous_secret_expires_at, now() as now,"
                         + " ev.position, ev.txid::text as txid, ev.stream_id, ev.stream_version, ev.event_id, ev.type,"
                         + " ev.payload::text as payload, ev.metadata::text as metadata, ev.recorded_at",
-                        row -> claimed(row, lockToken, cipher), deliveryId, lockToken, hold.toMillis())
-                .next();
+                        row -> {
+                            try {
+                                return new Taken(claimed(row, cipher), null, null);
+                            } catch (SecretsCipher.Unreadable unreadable) {
+                                return new Taken(null, row.get("id", String.class), unreadable.getMessage());
+                            }
+                        }, ids, hold.toMillis())
+                .collectList()
+                .map(rows -> {
+                    List<Claimed> claimed = new ArrayList<>();
+                    Map<String, String> unopened = new LinkedHashMap<>();
+                    for (Taken row : rows) {
+                        if (row.claimed() != null) {
+                            claimed.add(row.claimed());
+                        } else {
+                            unopened.put(row.unopenedId(), row.reason());
+                        }
+                    }
+                    return new Claims(claimed, unopened);
+                });
+    }
+
+    /** One row of a claim: a delivery held, or one whose secret did not open. */
+    private record Taken(Claimed claimed, String unopenedId, String reason) {}
+
+    /**
+     * What came of one attempt, to record.
+     *
+     * @param status {@code succeeded}, {@code failed} (with {@code retryDelay}) or {@code dead}
+     * @param disableEndpoint the endpoint answered 410 Gone
+     */
+    public record Outcome(Claimed claimed, AttemptResult result, String status, Duration retryDelay, boolean disableEndpoint) {
+
+        public Outcome {
+            if (!List.of(SUCCEEDED, FAILED, DEAD).contains(status)) {
+                throw new IllegalArgumentException("an attempt ends succeeded, failed or dead, not " + status);
+            }
+            if (status.equals(FAILED) != (retryDelay != null)) {
+                throw new IllegalArgumentException("a failed attempt, and only a failed one, has a retry delay");
+            }
+        }
     }
 
     /**
-     * Records an attempt and its consequence in one transaction: the attempt log row, the delivery's
-     * new status and next attempt (only under the caller's hold, except that a success always
-     * counts), and, after a 410, the endpoint disabled.
+     * Records attempts and their consequences, in one statement (so in one transaction): an attempt
+     * log row each, each delivery's new status and next attempt, and the endpoints that answered 410
+     * disabled. A delivery's outcome is applied only under the hold it was attempted under (its lock
+     * token), except that a success always counts; when the hold has expired and another worker took
+     * the delivery, the attempt is still counted and logged, and the outcome left to that worker.
      *
-     * @param status {@code succeeded}, {@code failed} (with {@code retryDelay}) or {@code dead}
+     * @param outcomes at most one per delivery
      */
-    public Mono<Void> record(Claimed claimed, AttemptResult result, String status, Duration retryDelay, boolean disableEndpoint) {
-        Object delayMs = retryDelay == null ? new Sql.Null(Long.class) : (Object) retryDelay.toMillis();
-        String lastError = result.error();
-        return sql.inTransaction(c -> Sql.query(c, "update webhook_deliveries set attempts = attempts + 1,"
-                                + " round_attempts = round_attempts + 1, status = $3,"
-                                + " next_attempt_at = case when $3 in ('pending', 'failed') then now() + $4" + MS + " end,"
-                                + " last_attempt_at = $5, last_status_code = $6, last_error = $7,"
-                                + " locked_until = null, lock_token = null, enqueued_at = null, updated_at = now()"
-                                + " where id = $1 and (lock_token = $2 or ($3 = 'succeeded' and status <> 'succeeded'))"
-                                + " returning attempts",
-                        row -> row.get("attempts", Integer.class),
-                        claimed.deliveryId(), claimed.lockToken(), status, delayMs, result.startedAt(),
-                        result.statusCode() == null ? new Sql.Null(Integer.class) : result.statusCode(),
-                        lastError == null ? new Sql.Null(String.class) : lastError)
-                        .next()
-                        // Our hold expired and another worker took over: log the attempt, leave the outcome to it.
-                        .switchIfEmpty(Sql.query(c, "update webhook_deliveries set attempts = attempts + 1, updated_at = now()"
-                                + " where id = $1 returning attempts", row -> row.get("attempts", Integer.class),
-                                claimed.deliveryId()).next())
-                        .flatMap(attempt -> Sql.update(c, "insert into webhook_attempts (delivery_id, attempt, started_at,"
-                                        + " duration_ms, status_code, error, response_body) values ($1, $2, $3, $4, $5, $6, $7)",
-                                claimed.deliveryId(), attempt, result.startedAt(), result.duration().toMillis(),
-                                result.statusCode() == null ? new Sql.Null(Integer.class) : result.statusCode(),
-                                lastError == null ? new Sql.Null(String.class) : lastError,
-                                result.responseExcerpt() == null ? new Sql.Null(String.class) : result.responseExcerpt()))
-                        .then(disableEndpoint
-                                ? Sql.update(c, "update webhook_endpoints set status = 'disabled',"
-                                        + " disabled_reason = 'the endpoint answered 410 Gone', updated_at = now()"
-                                        + " where id = $1 and status = 'enabled'", claimed.endpointId())
-                                : Mono.just(0L)))
+    public Mono<Void> record(List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return Mono.empty();
+        }
+        int n = outcomes.size();
+        String[] ids = new String[n];
+        UUID[] tokens = new UUID[n];
+        String[] statuses = new String[n];
+        Long[] delaysMs = new Long[n];
+        String[] startedAt = new String[n];
+        Long[] durationsMs = new Long[n];
+        Integer[] statusCodes = new Integer[n];
+        String[] errors = new String[n];
+        String[] responses = new String[n];
+        List<String> gone = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Outcome outcome = outcomes.get(i);
+            AttemptResult result = outcome.result();
+            ids[i] = outcome.claimed().deliveryId();
+            tokens[i] = outcome.claimed().lockToken();
+            statuses[i] = outcome.status();
+            delaysMs[i] = outcome.retryDelay() == null ? null : outcome.retryDelay().toMillis();
+            startedAt[i] = result.startedAt().toString();
+            durationsMs[i] = result.duration().toMillis();
+            statusCodes[i] = result.statusCode();
+            errors[i] = result.error();
+            responses[i] = result.responseExcerpt();
+            if (outcome.disableEndpoint() && !gone.contains(outcome.claimed().endpointId())) {
+                gone.add(outcome.claimed().endpointId());
+            }
+        }
+        if (Arrays.stream(ids).distinct().count() != n) {
+            return Mono.error(new IllegalArgumentException("one outcome per delivery in a batch: " + Arrays.toString(ids)));
+        }
+        return sql.update("with outcome as ("
+                        + "  select o.*, o.started_at_text::timestamptz as started_at"
+                        + "  from unnest($1::text[], $2::uuid[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::int4[],"
+                        + "   $8::text[], $9::text[]) with ordinality"
+                        + "   as o(id, lock_token, status, retry_delay_ms, started_at_text, duration_ms, status_code, error,"
+                        + "   response_body, n)),"
+                        // under the hold it was attempted under (or a success, which always counts): the outcome
+                        + " applied as ("
+                        + "  update webhook_deliveries d set attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,"
+                        + "   status = o.status,"
+                        + "   next_attempt_at = case when o.status = 'failed' then now() + o.retry_delay_ms" + MS + " end,"
+                        + "   last_attempt_at = o.started_at, last_status_code = o.status_code, last_error = o.error,"
+                        + "   locked_until = null, lock_token = null, enqueued_at = null, updated_at = now()"
+                        + "  from outcome o"
+                        + "  where d.id = o.id and (d.lock_token = o.lock_token or (o.status = 'succeeded' and d.status <> 'succeeded'))"
+                        + "  returning d.id, d.attempts),"
+                        // the hold expired and another worker took the delivery: count the attempt, leave the outcome to it
+                        + " overtaken as ("
+                        + "  update webhook_deliveries d set attempts = d.attempts + 1, updated_at = now()"
+                        + "  from outcome o"
+                        + "  where d.id = o.id and o.id not in (select id from applied)"
+                        + "  returning d.id, d.attempts),"
+                        + " gone as ("
+                        + "  update webhook_endpoints set status = 'disabled', disabled_reason = 'the endpoint answered 410 Gone',"
+                        + "   updated_at = now()"
+                        + "  where id = any($10::text[]) and status = 'enabled')"
+                        + " insert into webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)"
+                        + " select o.id, a.attempts, o.started_at, o.duration_ms, o.status_code, o.error, o.response_body"
+                        + " from outcome o join (select * from applied union all select * from overtaken) a on a.id = o.id"
+                        + " order by o.n",
+                        ids, tokens, statuses, delaysMs, startedAt, durationsMs, statusCodes, errors, responses,
+                        gone.toArray(String[]::new))
                 .then();
     }
 
-    /** Ends a delivery whose endpoint was disabled or deleted since, without an attempt. */
-    public Mono<Void> abandon(Claimed claimed, String reason) {
-        return sql.update("update webhook_deliveries set status = 'dead', next_attempt_at = null, last_error = $3,"
+    /** Ends deliveries whose endpoint was disabled or deleted since, without an attempt, in one statement. */
+    public Mono<Void> abandon(List<Claimed> claimed, String reason) {
+        if (claimed.isEmpty()) {
+            return Mono.empty();
+        }
+        return sql.update("update webhook_deliveries d set status = 'dead', next_attempt_at = null, last_error = $3,"
                         + " locked_until = null, lock_token = null, enqueued_at = null, updated_at = now()"
-                        + " where id = $1 and lock_token = $2", claimed.deliveryId(), claimed.lockToken(), reason)
-                .then();
-    }
-
-    /** Gives back a hold without an attempt (the worker is stopping), so the delivery can be taken at once. */
-    public Mono<Void> release(Claimed claimed) {
-        return sql.update("update webhook_deliveries set locked_until = null, lock_token = null, enqueued_at = null"
-                        + " where id = $1 and lock_token = $2", claimed.deliveryId(), claimed.lockToken())
+                        + " from unnest($1::text[], $2::uuid[]) as h(id, lock_token)"
+                        + " where d.id = h.id and d.lock_token = h.lock_token",
+                        claimed.stream().map(Claimed::deliveryId).toArray(String[]::new),
+                        claimed.stream().map(Claimed::lockToken).toArray(UUID[]::new), reason)
                 .then();
     }
 
@@ -342,7 +437,7 @@ public final class WebhookDeliveries {
                 .single();
     }
 
-    private static Claimed claimed(Readable row, UUID token, SecretsCipher cipher) {
+    private static Claimed claimed(Readable row, SecretsCipher cipher) {
         String endpointId = row.get("endpoint_id", String.class);
         String previousSecret = row.get("previous_secret", String.class);
         String context = WebhookEndpoints.secretContext(endpointId);
@@ -359,7 +454,7 @@ public final class WebhookDeliveries {
                 row.get("payload", String.class),
                 row.get("metadata", String.class),
                 Sql.instant(row, "recorded_at"));
-        return new Claimed(row.get("id", String.class), token, row.get("round_attempts", Integer.class), endpoint.id(),
+        return new Claimed(row.get("id", String.class), row.get("lock_token", UUID.class), row.get("round_attempts", Integer.class), endpoint.id(),
                 endpoint.url(), endpoint.enabled(), endpoint.signingSecrets(Sql.instant(row, "now")), event);
     }
 

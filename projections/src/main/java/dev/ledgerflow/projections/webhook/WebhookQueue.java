@@ -130,10 +130,14 @@ public final class WebhookQueue {
         return new ConsumerInfo(name, pending, idle);
     }
 
-    /** Acknowledges and deletes an entry whose outcome is recorded. */
-    public Mono<Void> acknowledge(String entryId) {
+    /** Acknowledges and deletes entries whose outcomes are recorded: one {@code XACK} and one {@code XDEL} for all of them. */
+    public Mono<Void> acknowledge(List<String> entryIds) {
+        if (entryIds.isEmpty()) {
+            return Mono.empty();
+        }
+        String[] ids = entryIds.toArray(String[]::new);
         return redis.commands()
-                .flatMap(c -> c.xack(key, WebhookSettings.GROUP, entryId).then(c.xdel(key, entryId)))
+                .flatMap(c -> c.xack(key, WebhookSettings.GROUP, ids).then(c.xdel(key, ids)))
                 .then();
     }
 

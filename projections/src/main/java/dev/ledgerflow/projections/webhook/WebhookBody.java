@@ -1,0 +1,61 @@
+package dev.ledgerflow.projections.webhook;
+
+import dev.ledgerflow.core.codec.LedgerJson;
+import dev.ledgerflow.core.codec.PublicEvent;
+import dev.ledgerflow.core.eventstore.RecordedEvent;
+import java.io.ByteArrayOutputStream;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+
+/**
+ * The body of a webhook request: the event as clients see it ({@link PublicEvent}), written in one
+ * pass from the stored payload's {@code data} member, which is copied token by token rather than
+ * read into a tree and written out again. The bytes are those of {@code
+ * LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(event))}: the same mapper writes the
+ * envelope, and copying a token writes it as the tree would (numbers by their parsed type, strings
+ * escaped alike). The signature covers these bytes.
+ */
+final class WebhookBody {
+
+    private static final String DATA = "data";
+
+    private WebhookBody() {}
+
+    static byte[] of(RecordedEvent event) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(event.payloadJson().length() + 160);
+        try (JsonGenerator body = LedgerJson.mapper().createGenerator(out);
+                JsonParser payload = LedgerJson.mapper().createParser(event.payloadJson())) {
+            body.writeStartObject();
+            body.writeStringProperty("id", PublicEvent.idOf(event));
+            body.writeNumberProperty("position", event.position());
+            body.writeStringProperty("type", event.type());
+            body.writeName("created_at");
+            body.writePOJO(event.recordedAt()); // the mapper's own format for an Instant
+            body.writeName(DATA);
+            if (toData(payload)) {
+                body.copyCurrentStructure(payload);
+            } else {
+                body.writeNull();
+            }
+            body.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    /** Moves the parser onto the value of the payload's top-level {@code data} member; false when it has none. */
+    private static boolean toData(JsonParser payload) {
+        if (payload.nextToken() != JsonToken.START_OBJECT) {
+            return false;
+        }
+        while (payload.nextToken() == JsonToken.PROPERTY_NAME) {
+            String name = payload.currentName();
+            payload.nextToken();
+            if (DATA.equals(name)) {
+                return true;
+            }
+            payload.skipChildren();
+        }
+        return false;
+    }
+}
