@@ -1,11 +1,12 @@
 package dev.ledgerflow.gateway.stream;
 
-import dev.ledgerflow.core.codec.LedgerJson;
+import dev.ledgerflow.core.codec.PublicEventJson;
 import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.projections.event.MerchantEvents;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -38,12 +39,11 @@ public final class EventHub implements AutoCloseable {
      * An event as the hub hands it out: with its owner, its public JSON and its SSE frame, computed
      * once however many subscribers it goes to.
      */
-    public record HubEvent(RecordedEvent recorded, String merchant, PublicEvent event, String json, byte[] frame) {
+    public record HubEvent(RecordedEvent recorded, String merchant, String json, byte[] frame) {
 
         public static HubEvent of(RecordedEvent recorded) {
-            PublicEvent event = PublicEvent.of(recorded);
-            String json = LedgerJson.mapper().writeValueAsString(event);
-            return new HubEvent(recorded, PublicEvent.merchantOf(recorded), event, json,
+            String json = new String(PublicEventJson.of(recorded), StandardCharsets.UTF_8);
+            return new HubEvent(recorded, PublicEvent.merchantOf(recorded), json,
                     Sse.frame(recorded.position(), recorded.type(), json));
         }
 

@@ -1,5 +1,6 @@
 package dev.ledgerflow.projections.webhook;
 
+import dev.ledgerflow.core.codec.PublicEventJson;
 import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.projections.redis.SharedRedisConnection;
 import io.lettuce.core.RedisClient;
@@ -237,7 +238,7 @@ public final class DeliveryWorker implements Disposable {
     private Mono<AttemptResult> send(WebhookDeliveries.Claimed claimed, DestinationGuard.Destination destination, Instant startedAt) {
         String webhookId = PublicEvent.idOf(claimed.event());
         long timestamp = startedAt.getEpochSecond();
-        byte[] body = WebhookBody.of(claimed.event());
+        byte[] body = PublicEventJson.of(claimed.event());
         Map<String, String> headers = Map.of(
                 "webhook-id", webhookId,
                 "webhook-timestamp", Long.toString(timestamp),

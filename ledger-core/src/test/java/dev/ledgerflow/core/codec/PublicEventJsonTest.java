@@ -1,9 +1,7 @@
-package dev.ledgerflow.projections.webhook;
+package dev.ledgerflow.core.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ledgerflow.core.codec.LedgerJson;
-import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
@@ -14,10 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The webhook body, written in one pass from the stored payload, is byte for byte what writing the
+ * The public event JSON (a webhook's body, an SSE frame's data), written in one pass from the stored payload, is byte for byte what writing the
  * {@link PublicEvent} tree gives: the signature covers those bytes, and receivers have verified them.
  */
-class WebhookBodyTest {
+class PublicEventJsonTest {
 
     @ParameterizedTest(name = "payload {0}")
     @ValueSource(strings = {
@@ -41,8 +39,8 @@ class WebhookBodyTest {
 
         byte[] expected = LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(event));
 
-        assertThat(new String(WebhookBody.of(event), StandardCharsets.UTF_8)).isEqualTo(new String(expected, StandardCharsets.UTF_8));
-        assertThat(WebhookBody.of(event)).isEqualTo(expected);
+        assertThat(new String(PublicEventJson.of(event), StandardCharsets.UTF_8)).isEqualTo(new String(expected, StandardCharsets.UTF_8));
+        assertThat(PublicEventJson.of(event)).isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "recorded at {0}")
@@ -51,6 +49,6 @@ class WebhookBodyTest {
         RecordedEvent event = new RecordedEvent(new LogPosition(1, 1), StreamId.of("payment-pay_1"), 1, UUID.randomUUID(),
                 "payment.created", "{\"data\": {\"id\": \"pay_1\"}}", "{}", Instant.parse(recordedAt));
 
-        assertThat(WebhookBody.of(event)).isEqualTo(LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(event)));
+        assertThat(PublicEventJson.of(event)).isEqualTo(LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(event)));
     }
 }

@@ -1,7 +1,5 @@
-package dev.ledgerflow.projections.webhook;
+package dev.ledgerflow.core.codec;
 
-import dev.ledgerflow.core.codec.LedgerJson;
-import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import java.io.ByteArrayOutputStream;
 import tools.jackson.core.JsonGenerator;
@@ -9,20 +7,20 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
 /**
- * The body of a webhook request: the event as clients see it ({@link PublicEvent}), written in one
- * pass from the stored payload's {@code data} member, which is copied token by token rather than
- * read into a tree and written out again. The bytes are those of {@code
- * LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(event))}: the same mapper writes the
- * envelope, and copying a token writes it as the tree would (numbers by their parsed type, strings
- * escaped alike). The signature covers these bytes.
+ * The event as clients see it ({@link PublicEvent}) as JSON bytes — a webhook's body, an SSE frame's
+ * data, a {@code /v1/events} item — written in one pass from the stored payload's {@code data}
+ * member, which is copied token by token rather than read into a tree and written out again. The
+ * bytes are those of {@code LedgerJson.mapper().writeValueAsBytes(PublicEvent.of(event))}: the same
+ * mapper writes the envelope, and copying a token writes it as the tree would (numbers by their
+ * parsed type, strings escaped alike). Webhook signatures cover these bytes.
  */
-final class WebhookBody {
+public final class PublicEventJson {
 
     private static final String DATA = "data";
 
-    private WebhookBody() {}
+    private PublicEventJson() {}
 
-    static byte[] of(RecordedEvent event) {
+    public static byte[] of(RecordedEvent event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(event.payloadJson().length() + 160);
         try (JsonGenerator body = LedgerJson.mapper().createGenerator(out);
                 JsonParser payload = LedgerJson.mapper().createParser(event.payloadJson())) {
