@@ -29,11 +29,18 @@ create or replace function ledger_append_batch(batch jsonb)
         response_body   text,
         fingerprint     text)
     language plpgsql
+    -- The statements below take arrays whose length varies from batch to batch; their plans do not
+    -- depend on it, and planning them again on every call would cost more than the small batches
+    -- of a quiet ledger spend executing them.
+    set plan_cache_mode = force_generic_plan
 as $$
 declare
     n            int;
     -- Per command i (1-based: element i - 1 of the document).
     c_sid        text[];
+    c_changes    jsonb[];
+    c_open       jsonb[];
+    has_accounts boolean;
     c_stream     int[];     -- rank of its stream in s_id
     c_expected   bigint[];  -- -1 no stream, -2 any, else the version
     c_events     int[];
@@ -104,7 +111,7 @@ declare
     s            int;
     k            int;
     cur          bigint;
-    expected     bigint;
+    v_expected   bigint;
     rejection    text;
     rejected_acc text;
     avail_before bigint;
@@ -121,73 +128,39 @@ declare
     w_big        bigint[];
     w_big2       bigint[];
     w_big3       bigint[];
-    w_int        int[];
     keyed_rows   int;
 begin
-    -- 1. Parse.
-    with cmd as (
-        select (c.ord)::int as i, c.value as v from jsonb_array_elements(batch) with ordinality c(value, ord)),
-    chg as (
-        select c.i, x ->> 'account' as acc, max(x ->> 'currency') as cur,
-               sum((x ->> 'posted')::bigint)::bigint as posted, sum((x ->> 'pending')::bigint)::bigint as pending,
-               bool_or(coalesce((x ->> 'system')::boolean, false)) as sys
-          from cmd c cross join lateral jsonb_array_elements(c.v -> 'changes') x
-         group by c.i, x ->> 'account'),
-    opn as (
-        select c.i, o.ord, o.value ->> 'account' as acc, o.value ->> 'currency' as cur, o.value ->> 'merchant' as mer,
-               coalesce((o.value ->> 'overdraft_limit')::bigint, 0) as lim
-          from cmd c cross join lateral jsonb_array_elements(c.v -> 'open') with ordinality o(value, ord)),
-    acc as (
-        select u.acc, dense_rank() over (order by u.acc)::int as r, bool_or(u.sys) as sys, max(u.cur) as cur
-          from (select chg.acc, chg.sys, case when chg.sys then chg.cur end as cur from chg
-                union all select opn.acc, false, null from opn) u
-         group by u.acc),
-    keyed as (
-        select c.i, c.v -> 'idempotency' ->> 'scope' as scope, c.v -> 'idempotency' ->> 'key' as key
-          from cmd c where jsonb_typeof(c.v -> 'idempotency') = 'object'),
-    keys as (
-        select scope, key, row_number() over (order by scope, key)::int as r
-          from (select distinct scope, key from keyed) d)
-    select (select count(*)::int from cmd),
-           (select array_agg(c.v ->> 'stream' order by c.i) from cmd c),
-           (select array_agg(d.r order by d.i) from (
-               select c.i, dense_rank() over (order by c.v ->> 'stream')::int as r from cmd c) d),
-           (select array_agg((c.v ->> 'expected')::bigint order by c.i) from cmd c),
-           (select array_agg(jsonb_array_length(c.v -> 'events') order by c.i) from cmd c),
-           (select array_agg(acc.acc order by acc.r) from acc),
-           (select array_agg(acc.sys order by acc.r) from acc),
-           (select array_agg(acc.cur order by acc.r) from acc),
-           (select array_agg(chg.i order by chg.i, chg.acc) from chg),
-           (select array_agg(acc.r order by chg.i, chg.acc) from chg join acc using (acc)),
-           (select array_agg(chg.cur order by chg.i, chg.acc) from chg),
-           (select array_agg(chg.posted order by chg.i, chg.acc) from chg),
-           (select array_agg(chg.pending order by chg.i, chg.acc) from chg),
-           (select array_agg(opn.i order by opn.i, opn.ord) from opn),
-           (select array_agg(acc.r order by opn.i, opn.ord) from opn join acc using (acc)),
-           (select array_agg(opn.cur order by opn.i, opn.ord) from opn),
-           (select array_agg(opn.mer order by opn.i, opn.ord) from opn),
-           (select array_agg(opn.lim order by opn.i, opn.ord) from opn),
-           (select array_agg(keys.scope order by keys.r) from keys),
-           (select array_agg(keys.key order by keys.r) from keys),
-           (select array_agg(keys.r order by keyed.i) from keyed join keys using (scope, key)),
-           (select array_agg(keyed.i order by keyed.i) from keyed)
-      into n, c_sid, c_stream, c_expected, c_events, a_id, a_system, a_sys_cur,
-           ch_cmd, ch_acc, ch_currency, ch_posted, ch_pending,
-           op_cmd, op_acc, op_currency, op_merchant, op_limit,
-           k_scope, k_key, w_int, w_i;
+    -- 1. Parse. jsonb_to_recordset reads each command's fields in one pass; the aggregates of one
+    -- scan share one sort order, so PostgreSQL sorts once per scan.
+    select count(*)::int,
+           array_agg(c.stream order by c.ord), array_agg(c.sr order by c.ord),
+           array_agg(c.expected order by c.ord), array_agg(jsonb_array_length(c.events) order by c.ord),
+           array_agg(c.kr order by c.ord), array_agg(c.scope order by c.ord), array_agg(c.key order by c.ord),
+           array_agg(c.changes order by c.ord), array_agg(c.open order by c.ord),
+           coalesce(bool_or(c.changes is not null or c.open is not null), false)
+      into n, c_sid, c_stream, c_expected, c_events, c_key, w_text, w_text2, c_changes, c_open, has_accounts
+      from (select r.ord, r.stream, r.expected, r.events, r.changes, r.open, r.scope, r.key,
+                   dense_rank() over (order by r.stream)::int as sr,
+                   case when r.key is not null
+                        then dense_rank() over (partition by r.key is null order by r.scope, r.key)::int end as kr
+              from (select f.ord, f.stream, f.expected, f.events, f.changes, f.open,
+                           case when jsonb_typeof(f.idempotency) = 'object' then f.idempotency ->> 'scope' end as scope,
+                           case when jsonb_typeof(f.idempotency) = 'object' then f.idempotency ->> 'key' end as key
+                      from rows from (jsonb_to_recordset(batch)
+                               as (stream text, expected bigint, events jsonb, changes jsonb, open jsonb, idempotency jsonb))
+                           with ordinality f(stream, expected, events, changes, open, idempotency, ord)) r) c;
 
     if n = 0 then
         return;
     end if;
     -- Per-command arrays span 1 .. n from the start (assigning element 5 of a null array would
     -- make an array whose first subscript is 5).
-    c_key := array_fill(null::int, array[n]);
-    c_chg_lo := c_key;
-    c_chg_hi := c_key;
-    c_open_lo := c_key;
-    c_open_hi := c_key;
-    r_same_as := c_key;
-    r_status := c_key;
+    c_chg_lo := array_fill(null::int, array[n]);
+    c_chg_hi := c_chg_lo;
+    c_open_lo := c_chg_lo;
+    c_open_hi := c_chg_lo;
+    r_same_as := c_chg_lo;
+    r_status := c_chg_lo;
     r_outcome := array_fill(null::text, array[n]);
     r_detail := r_outcome;
     r_body := r_outcome;
@@ -196,12 +169,52 @@ begin
     r_last := r_first;
     r_version := r_first;
     r_base := r_first;
-    for j in 1 .. coalesce(array_length(w_i, 1), 0) loop
-        c_key[w_i[j]] := w_int[j];
-    end loop;
     for i in 1 .. n loop
         s_id[c_stream[i]] := c_sid[i];
+        if c_key[i] is not null then
+            k_scope[c_key[i]] := w_text[i];
+            k_key[c_key[i]] := w_text2[i];
+        end if;
     end loop;
+
+    -- The balance changes (net per command and account) and openings, accounts ranked in id order.
+    if has_accounts then
+        with chg as (
+            select u.i::int as i, x.account as acc, max(x.currency) as cur, sum(x.posted)::bigint as posted,
+                   sum(x.pending)::bigint as pending, bool_or(coalesce(x.system, false)) as sys
+              from unnest(c_changes) with ordinality u(changes, i)
+             cross join lateral jsonb_to_recordset(u.changes)
+                   as x(account text, currency text, posted bigint, pending bigint, system boolean)
+             group by u.i, x.account),
+        opn as (
+            select u.i::int as i, o.ord, o.account as acc, o.currency as cur, o.merchant as mer,
+                   coalesce(o.overdraft_limit, 0) as lim
+              from unnest(c_open) with ordinality u(open, i)
+             cross join lateral rows from (jsonb_to_recordset(u.open)
+                   as (account text, currency text, merchant text, overdraft_limit bigint))
+                   with ordinality o(account, currency, merchant, overdraft_limit, ord)),
+        acc as (
+            select u.acc, dense_rank() over (order by u.acc)::int as r, bool_or(u.sys) as sys, max(u.cur) as cur
+              from (select chg.acc, chg.sys, case when chg.sys then chg.cur end as cur from chg
+                    union all select opn.acc, false, null from opn) u
+             group by u.acc)
+        select a1.ids, a1.sys, a1.cur, a2.cmd, a2.acc, a2.cur, a2.posted, a2.pending,
+               a3.cmd, a3.acc, a3.cur, a3.mer, a3.lim
+          into a_id, a_system, a_sys_cur, ch_cmd, ch_acc, ch_currency, ch_posted, ch_pending,
+               op_cmd, op_acc, op_currency, op_merchant, op_limit
+          from (select array_agg(acc.acc order by acc.r) as ids, array_agg(acc.sys order by acc.r) as sys,
+                       array_agg(acc.cur order by acc.r) as cur
+                  from acc) a1,
+               (select array_agg(chg.i order by chg.i, chg.acc) as cmd, array_agg(acc.r order by chg.i, chg.acc) as acc,
+                       array_agg(chg.cur order by chg.i, chg.acc) as cur,
+                       array_agg(chg.posted order by chg.i, chg.acc) as posted,
+                       array_agg(chg.pending order by chg.i, chg.acc) as pending
+                  from chg join acc using (acc)) a2,
+               (select array_agg(opn.i order by opn.i, opn.ord) as cmd, array_agg(acc.r order by opn.i, opn.ord) as acc,
+                       array_agg(opn.cur order by opn.i, opn.ord) as cur, array_agg(opn.mer order by opn.i, opn.ord) as mer,
+                       array_agg(opn.lim order by opn.i, opn.ord) as lim
+                  from opn join acc using (acc)) a3;
+    end if;
     for j in 1 .. coalesce(array_length(ch_cmd, 1), 0) loop
         if c_chg_lo[ch_cmd[j]] is null then
             c_chg_lo[ch_cmd[j]] := j;
@@ -222,10 +235,12 @@ begin
                array_agg(x.response_status order by x.r), array_agg(x.response_body order by x.r),
                array_agg(x.position order by x.r)
           into k_stored, k_fp, k_status, k_body, k_position
-          from (select u.r, ik.key is not null and ik.expires_at > now() as is_stored, ik.fingerprint, ik.response_status,
+          from (select u.r, coalesce(ik.is_stored, false) as is_stored, ik.fingerprint, ik.response_status,
                        ik.response_body, ik.position
                   from unnest(k_scope, k_key) with ordinality u(scope, key, r)
-                  left join idempotency_keys ik on ik.scope = u.scope and ik.key = u.key) x;
+                  left join lateral (
+                      select ks.expires_at > now() as is_stored, ks.fingerprint, ks.response_status, ks.response_body, ks.position
+                        from idempotency_keys ks where ks.scope = u.scope and ks.key = u.key limit 1) ik on true) x;
     end if;
 
     -- The streams, created at version 0 if new, locked in id order; the no-op update locks an
@@ -291,8 +306,8 @@ begin
         -- The stream version.
         s := c_stream[i];
         cur := s_version[s];
-        expected := c_expected[i];
-        if (expected = -1 and cur <> 0) or (expected >= 0 and cur <> expected) then
+        v_expected := c_expected[i];
+        if (v_expected = -1 and cur <> 0) or (v_expected >= 0 and cur <> v_expected) then
             -- A retried append that already committed (or was accepted earlier in this batch) is
             -- "already done", not a conflict. Only stale appends pay for this look-up.
             select min(e.position), max(e.position), max(e.stream_version) into dup_first, dup_last, dup_version
