@@ -94,7 +94,6 @@ declare
     r_first      bigint[];
     r_last       bigint[];
     r_version    bigint[];
-    r_base       bigint[];  -- stream version before an accepted command
     r_status     int[];
     r_body       text[];
     r_fp         text[];
@@ -168,7 +167,6 @@ begin
     r_first := array_fill(null::bigint, array[n]);
     r_last := r_first;
     r_version := r_first;
-    r_base := r_first;
     for i in 1 .. n loop
         s_id[c_stream[i]] := c_sid[i];
         if c_key[i] is not null then
@@ -394,7 +392,6 @@ begin
             end loop;
         end if;
         r_outcome[i] := 'ok';
-        r_base[i] := cur;
         r_version[i] := cur + c_events[i];
         s_version[s] := cur + c_events[i];
         acc_cmd := acc_cmd || i;
