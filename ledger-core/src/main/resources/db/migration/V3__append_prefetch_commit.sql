@@ -1,8 +1,8 @@
 -- Appends as prefetch, then commit (the shape of TigerBeetle's state machine): a batch of commands
 -- costs a fixed number of statements, not a few per command.
 --
---   1. Parse: one statement turns the document into arrays (commands, streams, accounts, changes,
---      openings, idempotency keys), each stream, account and key numbered by its rank in id order.
+--   1. Parse: two statements (commands; balance changes and openings) turn the document into
+--      arrays, each stream, account and key numbered by its rank in id order.
 --   2. Prefetch: the batch's idempotency keys are read in one statement; the system accounts it
 --      uses are created in one statement if missing (never on the hot path of later batches); its
 --      streams are created or locked in one statement, then its accounts locked in one, both in id
@@ -16,7 +16,13 @@
 --      of idempotency keys.
 --
 -- Locks are taken in one global order (streams in id order, then new system accounts in id order,
--- then accounts in id order; keys last, in (scope, key) order), so two batches never deadlock.
+-- then accounts in id order), so two batches never deadlock on them. The inserts of the commit wait
+-- only for a concurrent insert of the same key (idempotency keys, in (scope, key) order; accounts
+-- opened, in id order). V1 locked per command, so two batches that moved money between the same
+-- accounts in opposite directions could deadlock (and did, under several writers).
+--
+-- Plain plpgsql arrays hold the in-memory state: element assignment is in place, where a jsonb map
+-- would copy the whole object on every write.
 create or replace function ledger_append_batch(batch jsonb)
     returns table (
         idx             int,
