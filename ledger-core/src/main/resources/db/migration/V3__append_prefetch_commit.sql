@@ -45,6 +45,8 @@ declare
     -- Per command i (1-based: element i - 1 of the document).
     c_sid        text[];
     c_changes    jsonb[];
+    c_evs        jsonb[];   -- its events
+    c_idem       jsonb[];   -- its idempotency record, null without one
     c_open       jsonb[];
     has_accounts boolean;
     c_stream     int[];     -- rank of its stream in s_id
@@ -142,13 +144,16 @@ begin
            array_agg(c.expected order by c.ord), array_agg(jsonb_array_length(c.events) order by c.ord),
            array_agg(c.kr order by c.ord), array_agg(c.scope order by c.ord), array_agg(c.key order by c.ord),
            array_agg(c.changes order by c.ord), array_agg(c.open order by c.ord),
+           array_agg(c.events order by c.ord), array_agg(c.idem order by c.ord),
            coalesce(bool_or(c.changes is not null or c.open is not null), false)
-      into n, c_sid, c_stream, c_expected, c_events, c_key, w_text, w_text2, c_changes, c_open, has_accounts
-      from (select r.ord, r.stream, r.expected, r.events, r.changes, r.open, r.scope, r.key,
+      into n, c_sid, c_stream, c_expected, c_events, c_key, w_text, w_text2, c_changes, c_open, c_evs, c_idem,
+           has_accounts
+      from (select r.ord, r.stream, r.expected, r.events, r.changes, r.open, r.idem, r.scope, r.key,
                    dense_rank() over (order by r.stream)::int as sr,
                    case when r.key is not null
                         then dense_rank() over (partition by r.key is null order by r.scope, r.key)::int end as kr
               from (select f.ord, f.stream, f.expected, f.events, f.changes, f.open,
+                           case when jsonb_typeof(f.idempotency) = 'object' then f.idempotency end as idem,
                            case when jsonb_typeof(f.idempotency) = 'object' then f.idempotency ->> 'scope' end as scope,
                            case when jsonb_typeof(f.idempotency) = 'object' then f.idempotency ->> 'key' end as key
                       from rows from (jsonb_to_recordset(batch)
@@ -316,7 +321,7 @@ begin
             -- "already done", not a conflict. Only stale appends pay for this look-up.
             select min(e.position), max(e.position), max(e.stream_version) into dup_first, dup_last, dup_version
               from events e
-             where e.event_id in (select (x ->> 'id')::uuid from jsonb_array_elements(batch -> (i - 1) -> 'events') x);
+             where e.event_id in (select (x ->> 'id')::uuid from jsonb_array_elements(c_evs[i]) x);
             if dup_first is not null then
                 r_outcome[i] := 'ok';
                 r_detail[i] := 'duplicate';
@@ -328,8 +333,8 @@ begin
             for j in 1 .. i - 1 loop
                 if c_stream[j] = s and r_outcome[j] = 'ok' and r_detail[j] is null and exists (
                         select 1
-                          from jsonb_array_elements(batch -> (i - 1) -> 'events') x
-                          join jsonb_array_elements(batch -> (j - 1) -> 'events') y on y ->> 'id' = x ->> 'id') then
+                          from jsonb_array_elements(c_evs[i]) x
+                          join jsonb_array_elements(c_evs[j]) y on y ->> 'id' = x ->> 'id') then
                     r_same_as[i] := j;
                     exit;
                 end if;
@@ -417,7 +422,8 @@ begin
             select u.sid, u.base + e.ord, (e.value ->> 'id')::uuid, e.value ->> 'type', e.value -> 'payload',
                    coalesce(e.value -> 'metadata', '{}'::jsonb)
               from unnest(acc_cmd, acc_sid, acc_base) with ordinality u(i, sid, base, o)
-             cross join lateral jsonb_array_elements(batch -> (u.i - 1) -> 'events') with ordinality e(value, ord)
+              join unnest(c_evs) with ordinality ev(events, i) on ev.i = u.i
+             cross join lateral jsonb_array_elements(ev.events) with ordinality e(value, ord)
              order by u.o, e.ord
             returning events.stream_id, events.stream_version, events.position)
         select array_agg(p.i order by p.i), array_agg(p.lo order by p.i), array_agg(p.hi order by p.i)
@@ -510,7 +516,7 @@ begin
                     select x.d ->> 'scope', x.d ->> 'key', x.d ->> 'fingerprint', (x.d ->> 'status')::int, x.d ->> 'body',
                            u.position, now() + make_interval(secs => (x.d ->> 'ttl_seconds')::double precision)
                       from unnest(w_i, w_big) with ordinality u(i, position, o)
-                     cross join lateral (select batch -> (u.i - 1) -> 'idempotency' as d) x
+                      join unnest(c_idem) with ordinality x(d, i) on x.i = u.i
                      order by u.o
                     on conflict (scope, key) do update
                        set fingerprint = excluded.fingerprint, response_status = excluded.response_status,
@@ -535,9 +541,9 @@ begin
             r_last[i] := r_last[j];
             if r_outcome[i] = 'replay' then
                 r_first[i] := r_last[j];
-                r_fp[i] := batch -> (j - 1) -> 'idempotency' ->> 'fingerprint';
-                r_status[i] := (batch -> (j - 1) -> 'idempotency' ->> 'status')::int;
-                r_body[i] := batch -> (j - 1) -> 'idempotency' ->> 'body';
+                r_fp[i] := c_idem[j] ->> 'fingerprint';
+                r_status[i] := (c_idem[j] ->> 'status')::int;
+                r_body[i] := c_idem[j] ->> 'body';
             else
                 r_version[i] := r_version[j];
             end if;
