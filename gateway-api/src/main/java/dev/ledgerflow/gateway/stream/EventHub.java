@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 /**
@@ -59,6 +61,7 @@ public final class EventHub implements AutoCloseable {
     private final AtomicLong disconnectedSlow = new AtomicLong();
     private volatile LogPosition last;
     private volatile Disposable subscription;
+    private final Scheduler fanOut = Schedulers.newSingle("sse-hub", true);
 
     public EventHub(EventStore store, MerchantEvents merchantEvents) {
         this.store = store;
@@ -69,6 +72,9 @@ public final class EventHub implements AutoCloseable {
     public void start() {
         last = merchantEvents.head().block(Duration.ofSeconds(30));
         subscription = Flux.defer(() -> store.subscribe(last))
+                // Handing an event to thousands of taps takes a while: do it on the hub's own thread, not
+                // on the thread of the tail of the log, which every other consumer of the log waits on.
+                .publishOn(fanOut, 256)
                 .doOnNext(this::publish)
                 .doOnError(error -> log.warn("Event hub lost the feed after {}; subscribing again", last, error))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5)))
@@ -118,5 +124,6 @@ public final class EventHub implements AutoCloseable {
             current.dispose();
         }
         sink.tryEmitComplete();
+        fanOut.dispose();
     }
 }
