@@ -245,7 +245,7 @@ final class EndToEnd {
     }
 
     /** Samples {@code GET /admin/projections} twice a second and keeps the transaction view's worst lag. */
-    private static final class ProjectionLag {
+    static final class ProjectionLag {
         final AtomicLong maxMs = new AtomicLong();
         final AtomicLong maxEvents = new AtomicLong();
         private volatile boolean running = true;
