@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param appendBatchSizeMax most commands written in one group-commit transaction
  * @param appendBatchesInFlightMax group-commit transactions running at once
  * @param appendQueueMax appends waiting for a group commit; past it writes answer 503 {@code overloaded} at once
+ * @param writesInFlightMax write requests worked on at once; one more answers 503 {@code overloaded} at once
  * @param idempotencyTtl how long an idempotency key is remembered
  * @param cardFingerprintKey the secret of card fingerprints (HMAC); keep it stable, or fingerprints change
  * @param acquirerLatency the simulated acquirer's answer time
@@ -43,6 +44,7 @@ public record LedgerflowProperties(
         @DefaultValue("500") int appendBatchSizeMax,
         @DefaultValue("1") int appendBatchesInFlightMax,
         @DefaultValue("5000") int appendQueueMax,
+        @DefaultValue("256") int writesInFlightMax,
         @DefaultValue("24h") Duration idempotencyTtl,
         String cardFingerprintKey,
         @DefaultValue("20ms") Duration acquirerLatency,
