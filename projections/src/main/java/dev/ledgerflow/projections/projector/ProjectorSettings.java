@@ -42,9 +42,9 @@ public record ProjectorSettings(
         }
     }
 
-    /** Pages of 1,000 live and 10,000 in rebuilds, at most one live page per 10 ms; 30 s idle poll; retired tables kept 1 min. */
+    /** Pages of 1,000 live and 10,000 in rebuilds, at most one live page per 50 ms; 30 s idle poll; retired tables kept 1 min. */
     public static ProjectorSettings defaults() {
-        return new ProjectorSettings(1_000, 10_000, Duration.ofSeconds(30), Duration.ofMillis(10), Duration.ofMillis(100),
+        return new ProjectorSettings(1_000, 10_000, Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(100),
                 Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofSeconds(1));
     }
 
