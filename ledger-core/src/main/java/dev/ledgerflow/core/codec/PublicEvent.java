@@ -2,6 +2,8 @@ package dev.ledgerflow.core.codec;
 
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import java.time.Instant;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -26,9 +28,25 @@ public record PublicEvent(String id, long position, String type, Instant created
         return "evt_" + recorded.eventId().toString().replace("-", "");
     }
 
-    /** The merchant that owns an event, from its metadata (null for none). */
+    /**
+     * The merchant that owns an event, from its metadata (null for none): the top-level {@code
+     * merchant} member read off the stream of tokens, not through a tree (this runs for every event of
+     * the log in the webhook dispatcher and the SSE hub).
+     */
     public static String merchantOf(RecordedEvent recorded) {
-        JsonNode merchant = LedgerJson.mapper().readTree(recorded.metadataJson()).get("merchant");
-        return merchant == null || merchant.isNull() ? null : merchant.asString();
+        try (JsonParser metadata = LedgerJson.mapper().createParser(recorded.metadataJson())) {
+            if (metadata.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (metadata.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = metadata.currentName();
+                JsonToken value = metadata.nextToken();
+                if ("merchant".equals(name)) {
+                    return value == JsonToken.VALUE_STRING ? metadata.getString() : null;
+                }
+                metadata.skipChildren();
+            }
+            return null;
+        }
     }
 }
