@@ -1,18 +1,12 @@
 package dev.ledgerflow.gateway.web;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTestBase;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Admission control: writes that find the group-commit queue full are answered 503 {@code overloaded}
@@ -26,27 +20,9 @@ class OverloadApiTest extends ApiTestBase {
         ApiClient merchant = ApiClient.newMerchant(http);
         String account = merchant.openAccount("EUR", 0);
 
-        List<EntityExchangeResult<byte[]>> answers = Flux.range(0, 64)
-                .parallel(32).runOn(Schedulers.boundedElastic())
-                .map(n -> merchant.post("/v1/accounts/" + account + "/deposits", "{\"amount\":100}")
-                        .expectBody().returnResult())
-                .sequential()
-                .collectList()
-                .block(Duration.ofSeconds(60));
+        int admitted = ConcurrentDeposits.sendAtOnce(merchant, account, 64);
 
-        List<EntityExchangeResult<byte[]>> created = answers.stream().filter(a -> a.getStatus().value() == 201).toList();
-        List<EntityExchangeResult<byte[]>> refused = answers.stream().filter(a -> a.getStatus().value() == 503).toList();
-        assertThat(created.size() + refused.size()).as("every answer is 201 or 503").isEqualTo(64);
-        assertThat(refused).as("some writes found the queue full").isNotEmpty();
-        assertThat(created).as("some writes were admitted").isNotEmpty();
-        refused.forEach(answer -> {
-            assertThat(answer.getResponseHeaders().getFirst("Retry-After")).isEqualTo("1");
-            assertThat(answer.getResponseHeaders().getContentType()).hasToString("application/problem+json");
-            assertThat(LedgerJson.mapper().readTree(answer.getResponseBodyContent()).get("code").asString())
-                    .isEqualTo("overloaded");
-        });
-
-        long expected = 100L * created.size();
+        long expected = ConcurrentDeposits.AMOUNT * admitted;
         await().atMost(Duration.ofSeconds(30)).until(() -> merchant.available(account) == expected);
     }
 }
