@@ -34,6 +34,7 @@ import reactor.util.retry.Retry;
 public final class LogTail implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LogTail.class);
+    private static final Duration READ_INTERVAL_MIN = Duration.ofMillis(5);
 
     private final PostgresEventStore store;
     private final FeedSignal commits;
@@ -187,22 +188,39 @@ public final class LogTail implements AutoCloseable {
         });
         boolean[] waitBeforeNext = {false};
         boolean[] heldBack = {false};
+        boolean[] flowing = {false};
         long[] seen = {0};
+        long[] lastReadNanos = {0};
         return from.thenMany(Mono.defer(() -> waitBeforeNext[0]
-                        ? commits.awaitAfter(seen[0], heldBack[0] ? heldBackPoll : idlePoll)
+                        ? pace(flowing[0], lastReadNanos[0]).then(commits.awaitAfter(seen[0], heldBack[0] ? heldBackPoll : idlePoll))
                         : Mono.<Void>empty())
                 .then(Mono.defer(() -> {
                     seen[0] = commits.current();
+                    lastReadNanos[0] = System.nanoTime();
                     tailReads.increment();
                     return store.readLogPage(head(), pageSize);
                 }))
                 .map(page -> {
                     take(page.events());
                     waitBeforeNext[0] = page.events().size() < pageSize;
+                    flowing[0] = !page.events().isEmpty();
                     heldBack[0] = page.heldBack();
                     return page.events().size();
                 })
                 .repeat());
+    }
+
+    /**
+     * While events keep coming, reads are at least {@link #READ_INTERVAL_MIN} apart, so that under a
+     * steady trickle one read (and one wake-up of every consumer) takes several commits; the first
+     * commit after a quiet spell is read at once.
+     */
+    private static Mono<Void> pace(boolean flowing, long lastReadNanos) {
+        if (!flowing) {
+            return Mono.empty();
+        }
+        long pause = READ_INTERVAL_MIN.toNanos() - (System.nanoTime() - lastReadNanos);
+        return pause > 0 ? Mono.delay(Duration.ofNanos(pause)).then() : Mono.empty();
     }
 
     private void begin(LogPosition at) {
