@@ -27,6 +27,9 @@ import reactor.util.retry.Retry;
  * append) does it look again after {@link PostgresEventStore.Settings#heldBackPoll()}: the held-back
  * check is part of the page read, one statement.
  *
+ * <p>While events keep coming, reads are paced ({@link #READ_INTERVAL_MIN} apart): under a steady
+ * trickle of commits one read, and one wake-up of every consumer, then takes several of them.
+ *
  * <p>The window holds the events after {@link #floor()} up to {@link #head()}, all of them, in feed
  * order. A consumer whose position is below the floor has fallen behind: it reads from PostgreSQL by
  * itself ({@link #subscribe}) until it reaches the window, and then takes from memory again.
