@@ -22,8 +22,7 @@ public final class PublicEventJson {
 
     public static byte[] of(RecordedEvent event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(event.payloadJson().length() + 160);
-        try (JsonGenerator body = LedgerJson.mapper().createGenerator(out);
-                JsonParser payload = LedgerJson.mapper().createParser(event.payloadJson())) {
+        try (JsonGenerator body = LedgerJson.mapper().createGenerator(out)) {
             body.writeStartObject();
             body.writeStringProperty("id", PublicEvent.idOf(event));
             body.writeNumberProperty("position", event.position());
@@ -31,14 +30,25 @@ public final class PublicEventJson {
             body.writeName("created_at");
             body.writePOJO(event.recordedAt()); // the mapper's own format for an Instant
             body.writeName(DATA);
-            if (toData(payload)) {
-                body.copyCurrentStructure(payload);
-            } else {
-                body.writeNull();
-            }
+            writeData(body, event);
             body.writeEndObject();
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Writes the event's public object after the change (the stored payload's {@code data} member, or
+     * null) as the next value of {@code out}, copied token by token: for envelopes other than this one
+     * (the Kafka relay's CloudEvents).
+     */
+    public static void writeData(JsonGenerator out, RecordedEvent event) {
+        try (JsonParser payload = LedgerJson.mapper().createParser(event.payloadJson())) {
+            if (toData(payload)) {
+                out.copyCurrentStructure(payload);
+            } else {
+                out.writeNull();
+            }
+        }
     }
 
     /** Moves the parser onto the value of the payload's top-level {@code data} member; false when it has none. */
