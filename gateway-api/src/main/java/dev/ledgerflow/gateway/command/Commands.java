@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -84,9 +85,24 @@ public class Commands {
         }
         CommandRequest<C, S, E, R> keyed = answered.withIdempotency(Optional.of(new CommandRequest.Idempotency(
                 write.merchantId(), key, fingerprint, properties.idempotencyTtl())));
+        // The key is free again as soon as the outcome is known (stored with the events when there are
+        // any), before the answer goes out: released only after the answer, a client retrying the moment
+        // it has its answer could still find the key taken and get 409. Released exactly once, so that a
+        // later request holding the same key is never released by this one.
+        AtomicBoolean held = new AtomicBoolean(true);
+        Runnable release = () -> {
+            if (held.compareAndSet(true, false)) {
+                inFlight.release(write.merchantId(), key);
+            }
+        };
         return executor.execute(keyed)
-                .flatMap(result -> answer(write, result, fingerprint))
-                .doFinally(signal -> inFlight.release(write.merchantId(), key));
+                .doOnEach(signal -> {
+                    if (!signal.isOnSubscribe()) {
+                        release.run();
+                    }
+                })
+                .doOnCancel(release)
+                .flatMap(result -> answer(write, result, fingerprint));
     }
 
     /**
