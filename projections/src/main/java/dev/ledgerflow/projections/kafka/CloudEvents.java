@@ -1,6 +1,5 @@
 package dev.ledgerflow.projections.kafka;
 
-import dev.ledgerflow.core.codec.EventCodec;
 import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.core.codec.PublicEventJson;
@@ -8,8 +7,6 @@ import dev.ledgerflow.core.eventstore.RecordedEvent;
 import java.io.ByteArrayOutputStream;
 import java.time.format.DateTimeFormatter;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes an event of the log as a CloudEvents 1.0 event in the structured JSON format, the value of
@@ -32,31 +29,10 @@ public final class CloudEvents {
 
     private CloudEvents() {}
 
-    /** The structured CloudEvent of {@code event}, published as coming from {@code source}. */
-    public static ObjectNode of(RecordedEvent event, String source) {
-        ObjectNode cloudEvent = LedgerJson.mapper().createObjectNode();
-        cloudEvent.put("specversion", SPEC_VERSION);
-        cloudEvent.put("id", PublicEvent.idOf(event));
-        cloudEvent.put("source", source);
-        cloudEvent.put("type", TYPE_PREFIX + event.type());
-        cloudEvent.put("subject", event.streamId().value());
-        cloudEvent.put("time", DateTimeFormatter.ISO_INSTANT.format(event.recordedAt()));
-        cloudEvent.put("datacontenttype", "application/json");
-        cloudEvent.put("partitionkey", event.streamId().value());
-        cloudEvent.put("ledgerposition", Long.toString(event.position()));
-        cloudEvent.put("ledgerstreamversion", Long.toString(event.streamVersion()));
-        String merchant = PublicEvent.merchantOf(event);
-        if (merchant != null) {
-            cloudEvent.put("ledgermerchant", merchant);
-        }
-        JsonNode data = EventCodec.data(event);
-        cloudEvent.set("data", data != null ? data : LedgerJson.mapper().nullNode());
-        return cloudEvent;
-    }
-
     /**
-     * The same as UTF-8 JSON bytes, written in one pass (the event's {@code data} copied token by token
-     * from the stored payload, no tree): the bytes of {@code writeValueAsBytes(of(event, source))}.
+     * The structured CloudEvent of {@code event}, published as coming from {@code source}, as UTF-8 JSON
+     * bytes written in one pass (the event's {@code data} copied token by token from the stored payload,
+     * no tree).
      */
     public static byte[] toBytes(RecordedEvent event, String source) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(event.payloadJson().length() + 400);
