@@ -7,6 +7,7 @@ public enum ApiError {
     CURRENCY_INVALID(400, "currency_invalid", "The currency is not valid"),
     CARD_NUMBER_INVALID(400, "card_number_invalid", "The card number is not valid"),
     VPA_INVALID(400, "vpa_invalid", "The UPI address is not valid"),
+    TEXT_INVALID(400, "text_invalid", "A text holds a character that cannot be stored"),
     URL_INVALID(400, "url_invalid", "The URL cannot be used as a webhook endpoint"),
     UNAUTHENTICATED(401, "unauthenticated", "Missing or invalid API key"),
     NOT_FOUND(404, "not_found", "No such resource"),
