@@ -15,6 +15,8 @@ public enum ApiError {
     NOT_ACCEPTABLE(406, "not_acceptable", "Not acceptable"),
     INVALID_STATE(409, "invalid_state", "The resource is not in a state that allows this"),
     IDEMPOTENCY_KEY_IN_USE(409, "idempotency_key_in_use", "A request with this idempotency key is still in flight"),
+    URI_TOO_LONG(414, "uri_too_long", "The request line is too long"),
+    HEADERS_TOO_LARGE(431, "headers_too_large", "The request headers are too large"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large", "The request body is larger than 64 KiB"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type", "Send the request body as application/json"),
     INSUFFICIENT_FUNDS(422, "insufficient_funds", "Insufficient funds"),

@@ -92,6 +92,7 @@ class HttpTimeouts {
             RequestHead head = new RequestHead(timeout);
             pipeline.addBefore(NettyPipeline.HttpCodec, HEAD_STARTED, head.new Started());
             pipeline.addAfter(NettyPipeline.HttpCodec, HEAD_ENDED, head.new Ended());
+            pipeline.addAfter(HEAD_ENDED, UndecodableRequests.NAME, new UndecodableRequests());
         }
 
         private void cancel() {
