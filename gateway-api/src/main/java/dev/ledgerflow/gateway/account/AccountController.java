@@ -91,6 +91,7 @@ class AccountController {
     @ApiResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = DepositView.class)))
     Mono<ResponseEntity<byte[]>> deposit(Caller.Merchant merchant, @PathVariable String id, @RequestBody DepositRequest request,
             @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        Requests.id(id, "acc_", "account");
         long amount = Requests.amount(request.amount(), "amount");
         return ownBalance(merchant, id).flatMap(account -> {
             Instant now = clock.instant();
@@ -116,7 +117,7 @@ class AccountController {
 
     /** The account's balance row, if it is this merchant's; another merchant's account is 404. */
     private Mono<AccountBalances.BalanceRow> ownBalance(Caller.Merchant merchant, String accountId) {
-        if (!accountId.startsWith("acc_")) {
+        if (!Requests.isId(accountId, "acc_")) {
             return Mono.error(ApiException.notFound("account"));
         }
         return balances.find(accountId)

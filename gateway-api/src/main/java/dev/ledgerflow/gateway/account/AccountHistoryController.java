@@ -6,6 +6,7 @@ import dev.ledgerflow.gateway.auth.Caller;
 import dev.ledgerflow.gateway.projection.ReadYourWrites;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.Requests;
 import dev.ledgerflow.gateway.web.QueryParameters;
 import dev.ledgerflow.projections.entry.AccountEntriesProjection;
 import dev.ledgerflow.projections.entry.AccountEntryQueries;
@@ -125,7 +126,7 @@ class AccountHistoryController {
 
     /** The account's balance row, if it is this merchant's; another merchant's account is 404. */
     private Mono<AccountBalances.BalanceRow> own(Caller.Merchant merchant, String accountId) {
-        if (!accountId.startsWith("acc_")) {
+        if (!Requests.isId(accountId, "acc_")) {
             return Mono.error(ApiException.notFound("account"));
         }
         return balances.find(accountId)

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -116,8 +117,10 @@ class PaymentController {
     @PostMapping(path = "/v1/payments/{id}/capture", produces = "application/json")
     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PaymentView.class)))
     Mono<ResponseEntity<byte[]>> capture(Caller.Merchant merchant, @PathVariable String id,
-            @RequestBody(required = false) CaptureRequest request,
+            @RequestBody(required = false) CaptureRequest request, @RequestHeader HttpHeaders headers,
             @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        Requests.id(id, "pay_", "payment");
+        PaymentRequests.objectOrNothing(request, headers);
         OptionalLong amount = request == null || request.amount() == null
                 ? OptionalLong.empty()
                 : OptionalLong.of(Requests.amount(request.amount(), "amount"));
@@ -129,6 +132,7 @@ class PaymentController {
     @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PaymentView.class)))
     Mono<ResponseEntity<byte[]>> cancel(Caller.Merchant merchant, @PathVariable String id,
             @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        Requests.id(id, "pay_", "payment");
         var command = new PaymentCommand.CancelPayment(id, clock.instant());
         return change(merchant, id, command, "/cancel", null, idempotencyKey, HttpStatus.OK, PaymentController::paymentView);
     }
@@ -136,8 +140,10 @@ class PaymentController {
     @PostMapping(path = "/v1/payments/{id}/refunds", produces = "application/json")
     @ApiResponse(responseCode = "202", content = @Content(schema = @Schema(implementation = RefundView.class)))
     Mono<ResponseEntity<byte[]>> refund(Caller.Merchant merchant, @PathVariable String id,
-            @RequestBody(required = false) RefundRequest request,
+            @RequestBody(required = false) RefundRequest request, @RequestHeader HttpHeaders headers,
             @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        Requests.id(id, "pay_", "payment");
+        PaymentRequests.objectOrNothing(request, headers);
         OptionalLong amount = request == null || request.amount() == null
                 ? OptionalLong.empty()
                 : OptionalLong.of(Requests.amount(request.amount(), "amount"));
@@ -157,7 +163,7 @@ class PaymentController {
 
     @GetMapping(path = "/v1/payments/{id}/events", produces = "application/json")
     Mono<EventList> events(Caller.Merchant merchant, @PathVariable String id) {
-        if (!id.startsWith("pay_")) {
+        if (!Requests.isId(id, "pay_")) {
             return Mono.error(ApiException.notFound("payment"));
         }
         return store.readStream(StreamId.of(id))
@@ -169,7 +175,7 @@ class PaymentController {
 
     private Mono<ResponseEntity<byte[]>> change(Caller.Merchant merchant, String id, PaymentCommand command, String action,
             Object request, Optional<String> idempotencyKey, HttpStatus status, Function<PaymentState, Object> view) {
-        if (!id.startsWith("pay_")) {
+        if (!Requests.isId(id, "pay_")) {
             return Mono.error(ApiException.notFound("payment"));
         }
         return commands.run(new Commands.Write<>(
@@ -180,7 +186,7 @@ class PaymentController {
     }
 
     private Mono<PaymentState.Payment> own(Caller.Merchant merchant, String id) {
-        if (!id.startsWith("pay_")) {
+        if (!Requests.isId(id, "pay_")) {
             return Mono.error(ApiException.notFound("payment"));
         }
         return executor.load(PAYMENTS, StreamId.of(id))
@@ -204,7 +210,7 @@ class PaymentController {
             }
             default -> {
                 String account = Requests.required(source.account(), "source.account");
-                yield balances.find(account)
+                yield (Requests.isId(account, "acc_") ? balances.find(account) : Mono.<AccountBalances.BalanceRow>empty())
                         .filter(row -> merchant.merchantId().equals(row.merchantId()))
                         .switchIfEmpty(Mono.error(ApiException.field(dev.ledgerflow.gateway.web.ApiError.NOT_FOUND,
                                 "source.account", "No such account: " + account)))

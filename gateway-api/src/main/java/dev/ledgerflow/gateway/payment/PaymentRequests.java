@@ -10,6 +10,7 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.Instant;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
 
 /** The bodies of the payment endpoints, and their checks. */
 final class PaymentRequests {
@@ -36,6 +37,19 @@ final class PaymentRequests {
     record CaptureRequest(Long amount) {}
 
     record RefundRequest(Long amount, String reason) {}
+
+    /**
+     * A body that may be left out ("capture everything", "refund everything") but, when sent, is a JSON
+     * object: a literal {@code null} decodes to no request, just like no body, yet it is a body, and
+     * not one this endpoint takes.
+     */
+    static void objectOrNothing(Object request, HttpHeaders headers) {
+        boolean bodySent = headers.getContentLength() > 0 || headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+        if (request == null && bodySent) {
+            throw new ApiException(ApiError.INVALID_REQUEST,
+                    "The request body must be a JSON object, or left out entirely; null is neither.");
+        }
+    }
 
     static CaptureMethod captureMethod(String value) {
         if (value == null || value.equals("automatic")) {

@@ -10,6 +10,7 @@ import dev.ledgerflow.core.payment.PaymentViews;
 import dev.ledgerflow.core.payment.domain.PaymentState;
 import dev.ledgerflow.gateway.stream.EventHub.HubEvent;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.Requests;
 import dev.ledgerflow.projections.event.MerchantEvents;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -96,7 +97,7 @@ public final class EventStreams {
      * happens; completes after a final status. Another merchant's or an unknown payment is 404.
      */
     public Flux<Message> payment(String merchantId, String paymentId, Runnable onSlow) {
-        if (!paymentId.startsWith("pay_")) {
+        if (!Requests.isId(paymentId, "pay_")) {
             return Flux.error(ApiException.notFound("payment"));
         }
         return Flux.defer(() -> {

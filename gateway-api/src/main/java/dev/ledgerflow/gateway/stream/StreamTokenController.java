@@ -8,6 +8,7 @@ import dev.ledgerflow.gateway.auth.Caller;
 import dev.ledgerflow.gateway.auth.StreamTokens;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.Requests;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.Optional;
@@ -48,7 +49,7 @@ class StreamTokenController {
             return Mono.fromSupplier(() -> new StreamToken(tokens.issue(merchant.merchantId(), payment), null, tokens.expiresAt()));
         }
         String id = payment.get();
-        if (!id.startsWith("pay_")) {
+        if (!Requests.isId(id, "pay_")) {
             return Mono.error(ApiException.field(ApiError.NOT_FOUND, "payment", "No such payment: " + id));
         }
         return executor.load(PaymentAggregate.INSTANCE, StreamId.of(id))

@@ -76,7 +76,7 @@ class TransferController {
 
     @GetMapping(path = "/v1/transfers/{id}", produces = "application/json")
     Mono<TransferView> get(Caller.Merchant merchant, @PathVariable String id) {
-        if (!id.startsWith("tr_")) {
+        if (!Requests.isId(id, "tr_")) {
             return Mono.error(ApiException.notFound("transfer"));
         }
         return executor.load(TransferAggregate.INSTANCE, StreamId.of(id))
@@ -87,7 +87,7 @@ class TransferController {
     }
 
     private Mono<AccountBalances.BalanceRow> own(Caller.Merchant merchant, String accountId, String field) {
-        return balances.find(accountId)
+        return (Requests.isId(accountId, "acc_") ? balances.find(accountId) : Mono.<AccountBalances.BalanceRow>empty())
                 .filter(row -> merchant.merchantId().equals(row.merchantId()))
                 .switchIfEmpty(Mono.error(ApiException.field(dev.ledgerflow.gateway.web.ApiError.NOT_FOUND, field,
                         "No such account: " + accountId)));

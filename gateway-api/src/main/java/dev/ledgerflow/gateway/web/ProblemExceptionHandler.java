@@ -94,6 +94,10 @@ class ProblemExceptionHandler implements WebExceptionHandler {
 
     private static ApiException fromInput(ServerWebInputException input) {
         JacksonException json = cause(input, JacksonException.class);
+        if (json instanceof StorableText.Unstorable unstorable) {
+            String field = path(unstorable);
+            return ApiException.field(ApiError.TEXT_INVALID, field, field + " " + unstorable.problem() + ".");
+        }
         if (json instanceof UnrecognizedPropertyException unknown) {
             String field = path(unknown);
             return ApiException.field(ApiError.INVALID_REQUEST, field, "Unknown field '" + field + "'.");

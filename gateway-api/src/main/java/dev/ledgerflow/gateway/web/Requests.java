@@ -13,7 +13,57 @@ public final class Requests {
     public static final int METADATA_VALUE_LENGTH_MAX = 500;
     public static final int TEXT_LENGTH_MAX = 1000;
 
+    /** Longest id accepted in a path or a body: ours are a prefix and 26 characters. */
+    public static final int ID_LENGTH_MAX = 64;
+
     private Requests() {}
+
+    /**
+     * Whether {@code value} has the form of one of our ids with this prefix ({@code pay_}, {@code acc_}, …):
+     * the prefix, then 1 to {@value #ID_LENGTH_MAX} ASCII letters and digits. Anything else names no
+     * object, so it answers 404 like an id that does not exist, before it reaches a stream id or a query
+     * (where a NUL, or an id too long for a stream, would be an internal error rather than "not found").
+     */
+    public static boolean isId(String value, String prefix) {
+        if (value == null || !value.startsWith(prefix) || value.length() == prefix.length()
+                || value.length() > prefix.length() + ID_LENGTH_MAX) {
+            return false;
+        }
+        for (int i = prefix.length(); i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code value} when it {@linkplain #isId is one of our ids} with this prefix; otherwise 404, as for an unknown id. */
+    public static String id(String value, String prefix, String what) {
+        if (!isId(value, prefix)) {
+            throw ApiException.notFound(what);
+        }
+        return value;
+    }
+
+    /**
+     * Why a text cannot be stored, or null when it can: PostgreSQL refuses a NUL character in text and
+     * in jsonb, and half a surrogate pair has no UTF-8 form (it would be stored as '?').
+     */
+    public static String unstorable(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0) {
+                return "holds a NUL character (U+0000), which cannot be stored";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "holds half of a UTF-16 surrogate pair, which is not a character";
+            }
+        }
+        return null;
+    }
 
     public static long amount(Long amount, String field) {
         if (amount == null) {

@@ -18,7 +18,7 @@ import tools.jackson.databind.type.LogicalType;
 /**
  * Strict JSON in, snake_case JSON out, 64 KiB bodies at most. Strict means: unknown fields, numbers
  * as strings, fractions as integers, nulls for required primitives and duplicate keys are all
- * rejected instead of guessed at.
+ * rejected instead of guessed at; and every text is one the database can store ({@link StorableText}).
  */
 @Configuration(proxyBeanMethods = false)
 public class WebConfiguration implements WebFluxConfigurer {
@@ -40,6 +40,7 @@ public class WebConfiguration implements WebFluxConfigurer {
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .addModule(StorableText.module())
                 .withCoercionConfig(LogicalType.Textual, c -> c
                         .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

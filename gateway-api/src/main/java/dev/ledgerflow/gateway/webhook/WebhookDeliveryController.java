@@ -3,6 +3,7 @@ package dev.ledgerflow.gateway.webhook;
 import dev.ledgerflow.gateway.auth.Caller;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.Requests;
 import dev.ledgerflow.gateway.webhook.WebhookViews.AttemptList;
 import dev.ledgerflow.gateway.webhook.WebhookViews.AttemptView;
 import dev.ledgerflow.gateway.webhook.WebhookViews.DeliveryList;
@@ -103,6 +104,9 @@ class WebhookDeliveryController {
     }
 
     private Mono<WebhookDeliveries.Delivery> own(Caller.Merchant merchant, String id) {
+        if (!Requests.isId(id, "wd_")) {
+            return Mono.error(ApiException.notFound("webhook delivery"));
+        }
         return deliveries.find(merchant.merchantId(), id).switchIfEmpty(Mono.error(ApiException.notFound("webhook delivery")));
     }
 }

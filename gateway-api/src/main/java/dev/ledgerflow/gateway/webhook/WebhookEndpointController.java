@@ -5,6 +5,7 @@ import dev.ledgerflow.gateway.command.Commands;
 import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.Requests;
 import dev.ledgerflow.gateway.webhook.WebhookRequests.CreateEndpointRequest;
 import dev.ledgerflow.gateway.webhook.WebhookRequests.ReplayRequest;
 import dev.ledgerflow.gateway.webhook.WebhookRequests.UpdateEndpointRequest;
@@ -122,6 +123,7 @@ class WebhookEndpointController {
 
     @PatchMapping(path = "/v1/webhook-endpoints/{id}", consumes = "application/json", produces = "application/json")
     Mono<EndpointView> update(Caller.Merchant merchant, @PathVariable String id, @RequestBody UpdateEndpointRequest request) {
+        Requests.id(id, "we_", "webhook endpoint");
         List<String> events = request.events() == null ? null : WebhookRequests.events(request.events());
         String description = WebhookRequests.description(request.description());
         String status = WebhookRequests.endpointStatus(request.status());
@@ -136,6 +138,7 @@ class WebhookEndpointController {
 
     @DeleteMapping(path = "/v1/webhook-endpoints/{id}", produces = "application/json")
     Mono<EndpointDeleted> delete(Caller.Merchant merchant, @PathVariable String id) {
+        Requests.id(id, "we_", "webhook endpoint");
         return endpoints.delete(merchant.merchantId(), id)
                 .filter(Boolean::booleanValue)
                 .switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")))
@@ -144,6 +147,7 @@ class WebhookEndpointController {
 
     @PostMapping(path = "/v1/webhook-endpoints/{id}/rotate-secret", produces = "application/json")
     Mono<SecretRotated> rotateSecret(Caller.Merchant merchant, @PathVariable String id) {
+        Requests.id(id, "we_", "webhook endpoint");
         return endpoints.rotateSecret(merchant.merchantId(), id, settings.secretOverlap())
                 .switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")))
                 .map(endpoint -> new SecretRotated(endpoint.id(), endpoint.secret(), endpoint.previousSecretExpiresAt()));
@@ -153,6 +157,7 @@ class WebhookEndpointController {
     @PostMapping(path = "/v1/webhook-endpoints/{id}/replay", consumes = "application/json", produces = "application/json")
     @ResponseStatus(HttpStatus.ACCEPTED)
     Mono<ReplayStarted> replay(Caller.Merchant merchant, @PathVariable String id, @RequestBody ReplayRequest request) {
+        Requests.id(id, "we_", "webhook endpoint");
         long after = WebhookRequests.afterPosition(request);
         return own(merchant, id).flatMap(endpoint -> {
             if (!endpoint.enabled()) {
@@ -165,6 +170,9 @@ class WebhookEndpointController {
     }
 
     private Mono<WebhookEndpoints.Endpoint> own(Caller.Merchant merchant, String id) {
+        if (!Requests.isId(id, "we_")) {
+            return Mono.error(ApiException.notFound("webhook endpoint"));
+        }
         return endpoints.find(merchant.merchantId(), id).switchIfEmpty(Mono.error(ApiException.notFound("webhook endpoint")));
     }
 }

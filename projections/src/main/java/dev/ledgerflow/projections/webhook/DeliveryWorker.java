@@ -154,8 +154,9 @@ public final class DeliveryWorker implements Disposable {
      * Takes the deliveries of a page of entries in one statement. Entries whose delivery was not
      * taken (not due, held elsewhere, finished) are duplicates, acknowledged at once; so are entries
      * without a delivery. Deliveries of a disabled endpoint are ended without an attempt. When the
-     * database fails, or a delivery's secret does not open, its entries stay unacknowledged and are
-     * reclaimed later.
+     * database fails, the entries stay unacknowledged and are reclaimed later. A delivery whose endpoint
+     * secret does not open (a wrong or missing key) is dead at once ({@code secret_unreadable}), its
+     * entries acknowledged: retried, it would fail the same way for ever.
      */
     Flux<Held> take(List<StreamMessage<String, String>> page) {
         if (page.isEmpty()) {
@@ -186,10 +187,10 @@ public final class DeliveryWorker implements Disposable {
                             duplicates.addAll(entryIds);
                         }
                     });
-                    claims.unopened().forEach((deliveryId, reason) -> log.warn(
-                            "Webhook delivery {} not attempted ({}); its entries {} will be reclaimed", deliveryId, reason,
-                            entriesByDelivery.get(deliveryId)));
-                    return Mono.when(abandon(abandoned), acknowledge(duplicates))
+                    claims.unopened().forEach((deliveryId, unopened) -> log.error(
+                            "Webhook delivery {} is dead: its endpoint's secret cannot be decrypted ({})", deliveryId,
+                            unopened.reason()));
+                    return Mono.when(abandon(abandoned), endUnreadable(claims.unopened(), entriesByDelivery), acknowledge(duplicates))
                             .thenMany(Flux.defer(() -> {
                                 places.take(held.size());
                                 return Flux.fromIterable(held);
@@ -199,6 +200,25 @@ public final class DeliveryWorker implements Disposable {
                     log.warn("Webhook deliveries {} not taken ({}); their entries will be reclaimed", entriesByDelivery.keySet(),
                             error.toString());
                     return Flux.empty();
+                });
+    }
+
+    /**
+     * Ends, dead, the deliveries whose endpoint secret does not open, and acknowledges their entries:
+     * left unacknowledged they were reclaimed and failed again for ever.
+     */
+    private Mono<Void> endUnreadable(Map<String, WebhookDeliveries.Unopened> unopened, Map<String, List<String>> entriesByDelivery) {
+        if (unopened.isEmpty()) {
+            return Mono.empty();
+        }
+        return deliveries.endUnreadable(unopened)
+                .doOnSuccess(done -> unopened.forEach((id, one) -> metrics.outcome(WebhookDeliveries.SECRET_UNREADABLE)))
+                .then(Mono.defer(() -> acknowledge(unopened.keySet().stream()
+                        .flatMap(id -> entriesByDelivery.get(id).stream()).toList())))
+                .onErrorResume(error -> {
+                    log.warn("Webhook deliveries with unreadable secrets not ended ({}); their entries will be reclaimed",
+                            error.toString());
+                    return Mono.empty();
                 });
     }
 

@@ -108,9 +108,16 @@ public final class DestinationGuard {
         if (!scheme.equals("https") && !scheme.equals("http")) {
             throw new Refused("url must be an http or https URL.");
         }
+        if (uri.getHost() == null && uri.getRawAuthority() != null) {
+            // Java reads no host in 0x7f.1 or 127.1; say why rather than only that there is none.
+            String authority = uri.getRawAuthority();
+            String hostAndPort = authority.substring(authority.lastIndexOf('@') + 1);
+            requireCanonicalAddress(hostAndPort.replaceFirst(":[0-9]*$", ""));
+        }
         if (uri.getHost() == null || uri.getHost().isBlank()) {
             throw new Refused("url must name a host.");
         }
+        requireCanonicalAddress(uri.getHost());
         if (uri.getRawUserInfo() != null) {
             throw new Refused("url must not carry credentials; authenticate webhooks by their signature.");
         }
@@ -118,6 +125,34 @@ public final class DestinationGuard {
             throw new Refused("url must not have a fragment.");
         }
         return uri;
+    }
+
+    /**
+     * Refuses a host that URL parsers read as an IPv4 address (its last label is a number) unless it is
+     * written as four decimal numbers from 0 to 255 without leading zeros. The other forms are read
+     * differently by different parsers: {@code 0177.0.0.1} is 127.0.0.1 (octal) to curl and browsers but
+     * 177.0.0.1 to Java; {@code 0x7f.1}, {@code 127.1} and {@code 2130706433} are 127.0.0.1 to a browser
+     * and no address at all to Java. A check that reads a host one way while the request goes where
+     * another parser reads it is no check.
+     */
+    static void requireCanonicalAddress(String host) {
+        if (host.startsWith("[")) {
+            return; // an IPv6 literal: one reading only
+        }
+        String[] labels = host.split("\\.", -1);
+        String last = labels[labels.length - 1];
+        boolean endsInNumber = last.matches("[0-9]+") || last.matches("0[xX][0-9a-fA-F]*");
+        if (!endsInNumber) {
+            return;
+        }
+        boolean dottedDecimal = labels.length == 4;
+        for (String label : labels) {
+            dottedDecimal &= label.matches("0|[1-9][0-9]{0,2}") && Integer.parseInt(label) <= 255;
+        }
+        if (!dottedDecimal) {
+            throw new Refused("url's host " + host + " is a numeric address in a form parsers read differently"
+                    + " (octal, hexadecimal or shortened); write it as four decimal numbers a.b.c.d, or use a name.");
+        }
     }
 
     /**
@@ -138,7 +173,10 @@ public final class DestinationGuard {
      */
     public Mono<Destination> vet(URI uri) {
         String host = uri.getHost();
-        return Mono.fromCallable(() -> resolve(host))
+        return Mono.fromCallable(() -> {
+                    requireCanonicalAddress(host);
+                    return resolve(host);
+                })
                 .subscribeOn(Schedulers.boundedElastic())
                 .map(addresses -> {
                     if (!allowPrivate) {

@@ -193,7 +193,13 @@ public final class WebhookDeliveries {
      * them, unsigned or signed with anything else; their hold runs out and their entries are retried.
      * A delivery asked for and in neither list was not taken (the stream entry is a duplicate).
      */
-    public record Claims(List<Claimed> claimed, Map<String, String> unopened) {}
+    public record Claims(List<Claimed> claimed, Map<String, Unopened> unopened) {}
+
+    /** A delivery taken whose endpoint secret did not open: the hold it was taken under, and why. */
+    public record Unopened(UUID lockToken, String reason) {}
+
+    /** The error a delivery ends with when its endpoint's secret cannot be decrypted. */
+    public static final String SECRET_UNREADABLE = "secret_unreadable";
 
     /**
      * Takes the deliveries that are due and held by nobody, each for one attempt under a lock token
@@ -222,18 +228,19 @@ public final class WebhookDeliveries {
                             try {
                                 return new Taken(claimed(row, cipher), null, null);
                             } catch (SecretsCipher.Unreadable unreadable) {
-                                return new Taken(null, row.get("id", String.class), unreadable.getMessage());
+                                return new Taken(null, row.get("id", String.class),
+                                        new Unopened(row.get("lock_token", UUID.class), unreadable.getMessage()));
                             }
                         }, ids, hold.toMillis())
                 .collectList()
                 .map(rows -> {
                     List<Claimed> claimed = new ArrayList<>();
-                    Map<String, String> unopened = new LinkedHashMap<>();
+                    Map<String, Unopened> unopened = new LinkedHashMap<>();
                     for (Taken row : rows) {
                         if (row.claimed() != null) {
                             claimed.add(row.claimed());
                         } else {
-                            unopened.put(row.unopenedId(), row.reason());
+                            unopened.put(row.unopenedId(), row.unopened());
                         }
                     }
                     return new Claims(claimed, unopened);
@@ -241,7 +248,7 @@ public final class WebhookDeliveries {
     }
 
     /** One row of a claim: a delivery held, or one whose secret did not open. */
-    private record Taken(Claimed claimed, String unopenedId, String reason) {}
+    private record Taken(Claimed claimed, String unopenedId, Unopened unopened) {}
 
     /**
      * What came of one attempt, to record.
@@ -350,6 +357,28 @@ public final class WebhookDeliveries {
                         + " where d.id = h.id and d.lock_token = h.lock_token",
                         claimed.stream().map(Claimed::deliveryId).toArray(String[]::new),
                         claimed.stream().map(Claimed::lockToken).toArray(UUID[]::new), reason)
+                .then();
+    }
+
+    /**
+     * Ends deliveries whose endpoint secret cannot be decrypted (a wrong or missing key), dead at once
+     * with {@value #SECRET_UNREADABLE} and the reason, without an attempt: nothing can be signed, and
+     * retrying would only fail the same way for ever. Once the key is fixed, a manual retry or a replay
+     * sends them.
+     */
+    public Mono<Void> endUnreadable(Map<String, Unopened> unopened) {
+        if (unopened.isEmpty()) {
+            return Mono.empty();
+        }
+        List<String> ids = new ArrayList<>(unopened.keySet());
+        return sql.update("update webhook_deliveries d set status = 'dead', next_attempt_at = null,"
+                        + " last_error = '" + SECRET_UNREADABLE + ": ' || h.reason,"
+                        + " locked_until = null, lock_token = null, enqueued_at = null, updated_at = now()"
+                        + " from unnest($1::text[], $2::uuid[], $3::text[]) as h(id, lock_token, reason)"
+                        + " where d.id = h.id and d.lock_token = h.lock_token",
+                        ids.toArray(String[]::new),
+                        ids.stream().map(id -> unopened.get(id).lockToken()).toArray(UUID[]::new),
+                        ids.stream().map(id -> unopened.get(id).reason()).toArray(String[]::new))
                 .then();
     }
 

@@ -30,6 +30,22 @@ class DestinationGuardTest {
         assertThatThrownBy(() -> DestinationGuard.parse(url)).isInstanceOf(DestinationGuard.Refused.class);
     }
 
+    @ParameterizedTest(name = "{0} is refused")
+    @ValueSource(strings = {"http://0177.0.0.1/", "http://0x7f.1/", "http://2130706433/", "http://127.1/", "http://0x7f000001/",
+            "http://017700000001/", "http://1.2.3.04/", "http://256.1.1.1/", "http://0x7f.0.0.1/", "http://a.0x10/"})
+    void a_numeric_host_in_a_form_other_than_four_decimal_numbers_is_refused(String url) {
+        // Curl and browsers read 0177.0.0.1 as 127.0.0.1, Java as 177.0.0.1: one reading for the check, another for the call.
+        assertThatThrownBy(() -> DestinationGuard.parse(url)).isInstanceOf(DestinationGuard.Refused.class)
+                .hasMessageContaining("a.b.c.d");
+    }
+
+    @ParameterizedTest(name = "{0} is well formed")
+    @ValueSource(strings = {"http://203.0.113.10/", "http://0.0.0.0/", "http://255.255.255.255/", "https://face.be/",
+            "https://1password.com/", "https://api.123.example/", "http://[::ffff:7f00:1]/"})
+    void four_decimal_numbers_names_with_digits_and_ipv6_literals_keep_their_one_reading(String url) {
+        assertThat(DestinationGuard.parse(url).getHost()).isNotBlank();
+    }
+
     @Test
     void an_overlong_url_is_refused() {
         assertThatThrownBy(() -> DestinationGuard.parse("https://example.com/" + "a".repeat(2100)))

@@ -136,12 +136,14 @@ class SecretsAtRestTest {
 
             h.startService();
             h.append("mer_b", "payment.created", Map.of("id", "pay_1"));
-            // A worker took the delivery, could not open the secret, and sent nothing.
-            await().atMost(WAIT).until(() -> new Sql(h.pool).query("select count(*) as n from webhook_deliveries"
-                    + " where endpoint_id = $1 and lock_token is not null", row -> row.get("n", Long.class), b.id()).single()
-                    .block(WAIT) == 1);
+            // A worker took the delivery, could not open the secret, sent nothing, and ended it dead at once.
+            await().atMost(WAIT).until(() -> h.deliveriesOf("mer_b").size() == 1
+                    && h.deliveriesOf("mer_b").getFirst().status().equals("dead"));
             await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> receiver.received().isEmpty());
-            assertThat(h.deliveriesOf("mer_b")).singleElement().satisfies(d -> assertThat(d.attempts()).isZero());
+            assertThat(h.deliveriesOf("mer_b")).singleElement().satisfies(d -> {
+                assertThat(d.attempts()).isZero();
+                assertThat(d.lastError()).startsWith("secret_unreadable: ").contains("webhook_endpoints:" + b.id());
+            });
         }
     }
 

@@ -222,7 +222,7 @@ class WebhookDeliveryTest {
         assertThat(receiver.received()).hasSize(2).extracting(Received::webhookId).containsOnly(event);
         receiver.received().forEach(r -> verify(r, endpoint.secret()));
         assertThat(h.deliveriesOf("mer_a").getFirst().attempts()).isEqualTo(1);
-        await().atMost(WAIT).until(() -> h.queue.state().block(WAIT).inFlight() == 0);
+        await().atMost(WAIT).until(() -> h.queue.state().block(WAIT).inFlight() == 0 && h.queue.state().block(WAIT).length() == 0);
         assertThat(h.queue.state().block(WAIT).length()).isZero();
         assertThat(survivor.consumer()).isNotEqualTo(doomed.consumer());
     }
@@ -378,6 +378,26 @@ class WebhookDeliveryTest {
             assertThat(request.webhookId()).isEqualTo(event);
             assertThat(request.header("host")).isEqualTo(host + ":" + port);
         });
+    }
+
+    @Test
+    void a_delivery_whose_endpoint_secret_does_not_decrypt_is_dead_at_once_and_never_retried() {
+        WebhookHarness h = harness(WebhookHarness.testSettings(QUICK_RETRIES)).startService();
+        // Stored under another key than the one the service has (a wrong LEDGER_WEBHOOKS_SECRETS_KEY).
+        var otherKey = new SecretsCipher(SecretsKey.generate("another key"));
+        new WebhookEndpoints(h.pool, otherKey).create("mer_a", receiver.url("/hook"), List.of("*"), null, Instant.now()).block(WAIT);
+        h.append("mer_a", "payment.created", payment("pay_1", "processing"));
+
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").size() == 1
+                && h.deliveriesOf("mer_a").getFirst().status().equals("dead"));
+        var dead = h.deliveriesOf("mer_a").getFirst();
+        assertThat(dead.lastError()).startsWith("secret_unreadable: ");
+        assertThat(dead.attempts()).isZero();
+        assertThat(dead.nextAttemptAt()).isNull();
+        assertThat(h.registry.get("ledger.webhooks.deliveries").tag("outcome", "secret_unreadable").counter().count()).isEqualTo(1);
+        // Its stream entry is acknowledged: nothing is left for a worker to reclaim and fail again.
+        await().atMost(WAIT).until(() -> h.queue.state().block(WAIT).inFlight() == 0 && h.queue.state().block(WAIT).length() == 0);
+        assertThat(receiver.received()).isEmpty();
     }
 
     @Nested

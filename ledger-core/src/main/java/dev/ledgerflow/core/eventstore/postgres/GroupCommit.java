@@ -107,10 +107,12 @@ final class GroupCommit {
         }
     }
 
-    /** Writes one batch and completes every append in it; never errors itself. */
+    /** Writes one batch and completes every append in it; never errors itself (nor throws: see the defer). */
     private Mono<Void> write(List<Pending> batch, int retriesLeft) {
         List<Append> appends = batch.stream().map(Pending::append).toList();
-        return execute(appends)
+        // Deferred: a failure while building the statement must complete the batch's appends and free
+        // its place in flight like any other failure, not escape drain() and stall group commit for good.
+        return Mono.defer(() -> execute(appends))
                 .doOnNext(results -> {
                     stats.recordBatch(batch.size());
                     onCommitted.run();
@@ -125,8 +127,9 @@ final class GroupCommit {
                         return write(batch, retriesLeft - 1);
                     }
                     if (batch.size() > 1 && isStatementError(error)) {
-                        // One bad append must not fail the others: write each alone.
+                        // One bad append must not fail the others: write each alone, and only the offender fails.
                         log.warn("batch of {} failed ({}); writing its appends one by one", batch.size(), error.toString());
+                        stats.recordSplit();
                         return Flux.fromIterable(batch).concatMap(p -> write(List.of(p), retriesLeft)).then();
                     }
                     batch.forEach(p -> p.sink().error(error));

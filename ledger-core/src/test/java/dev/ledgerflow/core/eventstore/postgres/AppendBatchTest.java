@@ -300,6 +300,58 @@ class AppendBatchTest {
     }
 
     @Nested
+    class AnAppendTheDatabaseRefuses {
+
+        @Test
+        void fails_alone_and_every_other_append_of_its_batch_is_written() {
+            String account = openAccount("USD", 0);
+            StreamId first = newStreamId();
+            StreamId refused = newStreamId();
+            StreamId last = newStreamId();
+            long splitsBefore = store.groupCommitStats().splits();
+            // jsonb has no NUL character: PostgreSQL refuses the batch document that carries this payload.
+            NewEvent unstorable = new NewEvent(UUID.randomUUID(), "thing.happened", "{\"text\":\"a\\u0000b\"}",
+                    "{\"merchant\":\"mer_test\"}");
+
+            List<CompletableFuture<AppendResult>> outcomes = submitInOneBatch(
+                    Append.events(first, ExpectedVersion.noStream(), List.of(event()))
+                            .withIdempotency(idempotency("key-before", "fp-1", "{\"n\":1}")),
+                    Append.events(refused, ExpectedVersion.noStream(), List.of(event(), unstorable))
+                            .withIdempotency(idempotency("key-refused", "fp-2", "{\"n\":2}")),
+                    Append.events(last, ExpectedVersion.noStream(), List.of(event()))
+                            .withBalanceChanges(List.of(
+                                    BalanceChange.posted(account, "USD", 5),
+                                    new BalanceChange("sys_funding_USD", "USD", -5, 0, true))));
+
+            assertThat(outcomes.get(0).join()).isInstanceOf(Appended.class);
+            assertThat(outcomes.get(1)).failsWithin(TIMEOUT).withThrowableThat()
+                    .havingRootCause().isInstanceOf(io.r2dbc.spi.R2dbcException.class);
+            assertThat(outcomes.get(2).join()).isInstanceOf(Appended.class);
+            assertThat(store.groupCommitStats().splits() - splitsBefore).as("the batch was refused whole, then split").isEqualTo(1);
+            assertThat(readStream(first)).hasSize(1);
+            assertThat(readStream(last)).hasSize(1);
+            assertThat(readStream(refused)).as("nothing of the refused append").isEmpty();
+            assertThat(posted(account)).isEqualTo(5);
+            assertThat(store.idempotencyRecord("mer_test", "key-before").block(TIMEOUT)).isPresent();
+            assertThat(store.idempotencyRecord("mer_test", "key-refused").block(TIMEOUT)).isEmpty();
+        }
+
+        @Test
+        void group_commit_keeps_writing_batches_afterwards() {
+            NewEvent unstorable = new NewEvent(UUID.randomUUID(), "thing.happened", "{\"text\":\"\\u0000\"}", "{}");
+            submitInOneBatch(Append.events(newStreamId(), ExpectedVersion.noStream(), List.of(unstorable)),
+                            Append.events(newStreamId(), ExpectedVersion.noStream(), List.of(unstorable)))
+                    .forEach(outcome -> assertThat(outcome).failsWithin(TIMEOUT));
+
+            List<AppendResult> results = inOneBatch(
+                    Append.events(newStreamId(), ExpectedVersion.noStream(), List.of(event())),
+                    Append.events(newStreamId(), ExpectedVersion.noStream(), List.of(event())));
+
+            assertThat(results).allMatch(r -> r instanceof Appended);
+        }
+    }
+
+    @Nested
     class TwoWriters {
 
         @Test
@@ -349,6 +401,14 @@ class AppendBatchTest {
     private List<AppendResult> inOneBatch(Append... appends) {
         long batchesBefore = store.groupCommitStats().batches();
         long appendsBefore = store.groupCommitStats().appends();
+        List<AppendResult> results = submitInOneBatch(appends).stream().map(CompletableFuture::join).toList();
+        assertThat(store.groupCommitStats().batches() - batchesBefore).as("batches: the gate's and one more").isEqualTo(2);
+        assertThat(store.groupCommitStats().appends() - appendsBefore).isEqualTo(appends.length + 1);
+        return results;
+    }
+
+    /** As {@link #inOneBatch}, answering each append's outcome to come, whether it succeeds or fails. */
+    private List<CompletableFuture<AppendResult>> submitInOneBatch(Append... appends) {
         List<CompletableFuture<AppendResult>> pending = new ArrayList<>();
         try (Connection jdbc = jdbc()) {
             jdbc.setAutoCommit(false);
@@ -365,10 +425,7 @@ class AppendBatchTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        List<AppendResult> results = pending.stream().map(CompletableFuture::join).toList();
-        assertThat(store.groupCommitStats().batches() - batchesBefore).as("batches: the gate's and one more").isEqualTo(2);
-        assertThat(store.groupCommitStats().appends() - appendsBefore).isEqualTo(appends.length + 1);
-        return results;
+        return pending;
     }
 
     private AppendResult appendAlone(Append append) {
