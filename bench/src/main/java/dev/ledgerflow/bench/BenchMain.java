@@ -19,6 +19,10 @@ import tools.jackson.databind.json.JsonMapper;
 public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
+        // A connection the service closes is counted by the load; its client's warning per connection is noise.
+        if (System.getProperty("org.slf4j.simpleLogger.log.reactor.netty") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.reactor.netty", "error");
+        }
         Map<String, String> options = parse(args);
         Duration duration = Duration.ofSeconds(Long.parseLong(options.getOrDefault("duration", "60")));
         var settings = new Scenarios.Settings(
@@ -30,6 +34,18 @@ public final class BenchMain {
                 Integer.parseInt(options.getOrDefault("hot-accounts", "4")));
         List<String> scenarios = new ArrayList<>(Arrays.stream(options.getOrDefault("scenarios", "payments,transfers,reads,e2e,sse,rebuild,idle")
                 .split(",")).map(String::strip).toList());
+        if (scenarios.stream().anyMatch(s -> s.startsWith("chaos"))) {
+            // The chaos scenarios own their servers and service, and run alone.
+            if (!scenarios.stream().allMatch(s -> s.startsWith("chaos"))) {
+                throw new IllegalArgumentException("the chaos scenarios run alone: --scenarios chaos, or some of " + Chaos.ALL);
+            }
+            boolean passed = new Chaos(options, Chaos.selected(scenarios)).run(required(options, "service-classpath"),
+                    options.getOrDefault("command", "bench/run"));
+            if (!passed) {
+                System.out.println("A CHAOS CHECK FAILED (loss, duplicate, double charge or a failed check above)");
+            }
+            System.exit(passed ? 0 : 1);
+        }
         Duration idleFor = Duration.ofSeconds(Long.parseLong(options.getOrDefault("idle-seconds", "10")));
         if (!scenarios.contains("idle") && !idleFor.isZero()) {
             scenarios.add("idle"); // every run ends with the idle measurement (--idle-seconds 0: none)

@@ -54,4 +54,13 @@ final class Http {
                         .defaultIfEmpty("")
                         .map(text -> new Response(response.status().code(), text)));
     }
+
+    Mono<Response> delete(String path, String bearer) {
+        return client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer))
+                .delete()
+                .uri(path)
+                .responseSingle((response, bytes) -> bytes.asString(StandardCharsets.UTF_8)
+                        .defaultIfEmpty("")
+                        .map(text -> new Response(response.status().code(), text)));
+    }
 }

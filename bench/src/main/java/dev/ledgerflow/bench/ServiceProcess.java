@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -18,7 +20,10 @@ import java.util.regex.Pattern;
 
 /**
  * The service under test, started as its own process: the embedded default (a real PostgreSQL with
- * fsync and synchronous_commit on, and a real Redis), with a fresh data folder for every run.
+ * fsync and synchronous_commit on, and a real Redis), with a fresh data folder for every run; or
+ * pointed at servers the harness runs itself ({@link #startExternal}), which the chaos scenarios kill
+ * and restart, and then the service itself can be killed ({@link #kill9()}) and started again
+ * ({@link #restart()}) on the same port, with the same keys and data.
  */
 final class ServiceProcess implements AutoCloseable {
 
@@ -32,10 +37,14 @@ final class ServiceProcess implements AutoCloseable {
     /** The embedded Kafka broker's bootstrap servers; null when the service runs without Kafka. */
     final String kafkaBootstrap;
     private final Path workDirectory;
+    private final List<String> command;
+    private final Map<String, String> environment;
 
     private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl, String kafkaBootstrap,
-            Path workDirectory) {
+            Path workDirectory, List<String> command, Map<String, String> environment) {
         this.workDirectory = workDirectory;
+        this.command = command;
+        this.environment = environment;
         this.process = process;
         this.port = port;
         this.adminKey = adminKey;
@@ -45,6 +54,20 @@ final class ServiceProcess implements AutoCloseable {
 
     static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties)
             throws IOException, InterruptedException {
+        return start(classpath, workDirectory, jvmOptions, properties, Map.of(), null);
+    }
+
+    /**
+     * The service against servers the harness runs: {@code environment} names them
+     * ({@code LEDGER_POSTGRES_URL}, {@code LEDGER_REDIS_URL}, {@code LEDGER_KAFKA_BOOTSTRAP}).
+     */
+    static ServiceProcess startExternal(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties,
+            Map<String, String> environment, String postgresJdbcUrl) throws IOException, InterruptedException {
+        return start(classpath, workDirectory, jvmOptions, properties, environment, postgresJdbcUrl);
+    }
+
+    private static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties,
+            Map<String, String> environment, String postgresJdbcUrl) throws IOException, InterruptedException {
         int port = freePort();
         String adminKey = "ak_bench_" + Long.toHexString(System.nanoTime());
         Path data = workDirectory.resolve("data");
@@ -57,14 +80,32 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-cp");
         command.add(classpath);
         command.add("dev.ledgerflow.gateway.EmbeddedLedgerflow");
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("PORT", Integer.toString(port));
+        env.put("LEDGER_ADMIN_KEY", adminKey);
+        return launch(command, env, workDirectory, port, adminKey, postgresJdbcUrl);
+    }
+
+    /** Starts the service again after {@link #kill9()}: same port, admin key, data and servers. */
+    ServiceProcess restart() throws IOException, InterruptedException {
+        return launch(command, environment, workDirectory, port, adminKey, postgresJdbcUrl);
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    private static ServiceProcess launch(List<String> command, Map<String, String> environment, Path workDirectory, int port,
+            String adminKey, String knownJdbcUrl) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("PORT", Integer.toString(port));
-        builder.environment().put("LEDGER_ADMIN_KEY", adminKey);
         builder.environment().remove("LEDGER_POSTGRES_URL");
         builder.environment().remove("LEDGER_REDIS_URL");
         // Kafka only when the harness asks for it (-Dledger.embedded.kafka=true): a relay disturbs every other figure.
         builder.environment().remove("LEDGER_KAFKA_BOOTSTRAP");
         builder.environment().remove("LEDGER_EMBEDDED_KAFKA");
+        builder.environment().putAll(environment);
         Process process = builder.start();
         Path log = workDirectory.resolve("service.log");
         CompletableFuture<Integer> postgresPort = new CompletableFuture<>();
@@ -72,7 +113,7 @@ final class ServiceProcess implements AutoCloseable {
         CompletableFuture<Void> started = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
+                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     out.println(line);
@@ -98,9 +139,10 @@ final class ServiceProcess implements AutoCloseable {
         pump.start();
         try {
             started.get(180, TimeUnit.SECONDS);
-            int pgPort = postgresPort.get(1, TimeUnit.SECONDS);
-            return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres",
-                    kafkaBootstrap.getNow(null), workDirectory);
+            String jdbcUrl = knownJdbcUrl != null ? knownJdbcUrl
+                    : "jdbc:postgresql://localhost:" + postgresPort.get(1, TimeUnit.SECONDS) + "/ledgerflow?user=postgres";
+            return new ServiceProcess(process, port, adminKey, jdbcUrl, kafkaBootstrap.getNow(null), workDirectory, command,
+                    environment);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("the service did not start; see " + log, e);

@@ -54,6 +54,25 @@ public final class EmbeddedKafkaServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a broker as a process of its own, which the chaos scenarios of the benchmark harness kill
+     * and start again on the same data: arguments {@code <data directory> <port> <controller port>}.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Path data = Path.of(args[0]).toAbsolutePath();
+        try {
+            Files.createDirectories(data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        EmbeddedKafkaServer kafka = new EmbeddedKafkaServer(data, Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+        kafka.formatIfNew();
+        kafka.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop));
+        System.out.println("Embedded Kafka on " + kafka.bootstrapServers() + ", data in " + data);
+        Thread.currentThread().join();
+    }
+
     public int port() {
         return port;
     }

@@ -28,6 +28,7 @@ public enum ApiError {
     PROJECTION_BEHIND(503, "projection_behind", "The read models have not caught up yet"),
     OVERLOADED(503, "overloaded", "The service is taking more writes than it can; retry later"),
     CONFLICT_RETRY(503, "concurrent_update", "The resource kept changing concurrently; retry"),
+    UNAVAILABLE(503, "unavailable", "The database is unavailable or refuses writes; retry later"),
     INTERNAL(500, "internal_error", "Internal error");
 
     private final int status;

@@ -1,6 +1,7 @@
 package dev.ledgerflow.gateway.web;
 
 import dev.ledgerflow.core.eventstore.Overloaded;
+import dev.ledgerflow.core.eventstore.postgres.PostgresUnavailable;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * Every error leaves as an RFC 9457 problem with a stable code: bad input is a clear 4xx, never a
- * 5xx, and an unexpected failure is a 500 whose details stay in the log.
+ * 5xx; PostgreSQL down, restarting or read-only is a 503 {@code unavailable} with {@code Retry-After}
+ * (logged as a warning, once per request); an unexpected failure is a 500 whose details stay in the log.
  */
 @Component
 @Order(-2) // before Spring Boot's default error handler
@@ -41,6 +43,9 @@ class ProblemExceptionHandler implements WebExceptionHandler {
         ApiException problem = toProblem(failure);
         if (problem.error() == ApiError.INTERNAL) {
             log.error("{} {} failed", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), failure);
+        } else if (problem.error() == ApiError.UNAVAILABLE) {
+            log.warn("{} {} answered 503 unavailable: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
+                    failure.toString());
         }
         var response = exchange.getResponse();
         response.setStatusCode(HttpStatus.valueOf(problem.error().status()));
@@ -61,6 +66,14 @@ class ProblemExceptionHandler implements WebExceptionHandler {
         }
         if (causedBy(failure, Overloaded.class)) {
             return new ApiException(ApiError.OVERLOADED, "Too many writes are waiting to be stored; nothing was done. Retry after a second.");
+        }
+        if (PostgresUnavailable.readOnly(failure)) {
+            return new ApiException(ApiError.UNAVAILABLE, "The database refuses writes right now (it is read-only); nothing was stored."
+                    + " Retry later.");
+        }
+        if (PostgresUnavailable.explains(failure)) {
+            return new ApiException(ApiError.UNAVAILABLE, "The database is unavailable. Retry with the same Idempotency-Key: a write"
+                    + " that was stored answers as stored, one that was not is carried out then.");
         }
         if (causedBy(failure, DataBufferLimitException.class)) {
             return new ApiException(ApiError.PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.");

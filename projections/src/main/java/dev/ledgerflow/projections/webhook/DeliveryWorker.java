@@ -2,6 +2,7 @@ package dev.ledgerflow.projections.webhook;
 
 import dev.ledgerflow.core.codec.PublicEventJson;
 import dev.ledgerflow.core.codec.PublicEvent;
+import dev.ledgerflow.core.eventstore.postgres.PostgresUnavailable;
 import dev.ledgerflow.projections.redis.SharedRedisConnection;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,6 +27,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * A member of the stream's consumer group. It works a page at a time: the entries one read brings
@@ -46,6 +49,12 @@ import reactor.core.publisher.Sinks;
  *
  * <p>Blocking reads ({@code XREADGROUP … BLOCK}) use a connection of their own, so they never hold
  * up the shared connection's other commands.
+ *
+ * <p>While PostgreSQL is unavailable (down, restarting, read-only) a page's claim, and a batch's
+ * record, are tried again with a backoff for up to half the visibility timeout instead of being left
+ * at once to the reclaim: the page loop then waits (reading no more entries) and carries on by itself
+ * when the database is back. A reclaim that found entries is followed by another at once, so a
+ * backlog of abandoned entries is taken over in one go, not one page per half visibility timeout.
  */
 public final class DeliveryWorker implements Disposable {
 
@@ -53,6 +62,8 @@ public final class DeliveryWorker implements Disposable {
     private static final Duration FAILURE_PAUSE = Duration.ofMillis(500);
     /** The longest an outcome waits for others to be recorded with it. */
     static final Duration RECORD_WAIT = Duration.ofMillis(5);
+    private static final Duration UNAVAILABLE_RETRY_FIRST = Duration.ofMillis(200);
+    private static final Duration UNAVAILABLE_RETRY_MAX = Duration.ofSeconds(2);
 
     private final String consumer;
     private final WebhookDeliveries deliveries;
@@ -68,6 +79,8 @@ public final class DeliveryWorker implements Disposable {
     private final Places places;
     private volatile Disposable running;
     private volatile boolean readFailing;
+    /** The last reclaim found entries: there may be more. */
+    private final AtomicBoolean reclaimAgain = new AtomicBoolean();
 
     public DeliveryWorker(String consumer, RedisClient client, RedisURI uri, WebhookDeliveries deliveries, WebhookQueue queue,
             DeliveryScheduler scheduler, WebhookSender sender, WebhookSettings settings, WebhookMetrics metrics, Clock clock) {
@@ -110,10 +123,11 @@ public final class DeliveryWorker implements Disposable {
         }
         long reclaimEveryNanos = settings.visibilityTimeout().dividedBy(2).toNanos();
         AtomicLong nextReclaimNanos = new AtomicLong(System.nanoTime() + reclaimEveryNanos);
-        // One page at a time: new entries, and every half visibility timeout a reclaim instead.
+        // One page at a time: new entries, and every half visibility timeout a reclaim instead (again
+        // at once while reclaims find entries).
         Flux<Source> turns = Flux.generate(sink -> {
             long now = System.nanoTime();
-            if (now - nextReclaimNanos.get() >= 0) {
+            if (reclaimAgain.getAndSet(false) || now - nextReclaimNanos.get() >= 0) {
                 nextReclaimNanos.set(now + reclaimEveryNanos);
                 sink.next(Source.RECLAIM);
             } else {
@@ -145,7 +159,10 @@ public final class DeliveryWorker implements Disposable {
             case READ -> reader.commands()
                     .flatMapMany(c -> queue.read(c, consumer, count, settings.readBlock()))
                     .doOnComplete(() -> readFailing = false);
-            case RECLAIM -> queue.reclaim(consumer, settings.visibilityTimeout(), count);
+            case RECLAIM -> queue.reclaim(consumer, settings.visibilityTimeout(), count)
+                    .collectList()
+                    .doOnNext(page -> reclaimAgain.set(!page.isEmpty()))
+                    .flatMapIterable(page -> page);
         };
         return entries.collectList().onErrorResume(error -> recover(error).thenReturn(List.of()));
     }
@@ -173,6 +190,7 @@ public final class DeliveryWorker implements Disposable {
             }
         }
         return deliveries.claim(entriesByDelivery.keySet(), settings.visibilityTimeout())
+                .retryWhen(whileUnavailable())
                 .flatMapMany(claims -> {
                     Set<String> taken = new HashSet<>(claims.unopened().keySet());
                     List<Held> held = new ArrayList<>();
@@ -297,6 +315,7 @@ public final class DeliveryWorker implements Disposable {
     private Mono<Void> record(List<Attempted> batch) {
         return Flux.fromIterable(oneOutcomePerDelivery(batch))
                 .concatMap(round -> deliveries.record(round.stream().map(Attempted::outcome).toList())
+                        .retryWhen(whileUnavailable())
                         .then(Mono.fromRunnable(() -> round.forEach(this::recorded)))
                         .then(Mono.defer(() -> acknowledge(entryIds(round.stream().map(Attempted::held).toList()))))
                         .onErrorResume(error -> {
@@ -346,6 +365,24 @@ public final class DeliveryWorker implements Disposable {
                 log.info("Webhook endpoint {} answered 410 Gone: disabled", claimed.endpointId());
             }
         }
+    }
+
+    /**
+     * Tries again while PostgreSQL is unavailable, for up to half the visibility timeout (the holds of
+     * a claimed page last the whole of it); any other error, or a longer outage, is left to the reclaim.
+     */
+    private Retry whileUnavailable() {
+        return Retry.from(signals -> Flux.defer(() -> {
+            long deadline = System.nanoTime() + settings.visibilityTimeout().dividedBy(2).toNanos();
+            return signals.concatMap(signal -> {
+                if (!PostgresUnavailable.explains(signal.failure()) || System.nanoTime() > deadline) {
+                    return Mono.error(signal.failure());
+                }
+                long backoffMs = Math.min(UNAVAILABLE_RETRY_MAX.toMillis(),
+                        UNAVAILABLE_RETRY_FIRST.toMillis() << Math.min(signal.totalRetries(), 4));
+                return Mono.delay(Duration.ofMillis(backoffMs));
+            });
+        }));
     }
 
     private static List<String> entryIds(List<Held> held) {

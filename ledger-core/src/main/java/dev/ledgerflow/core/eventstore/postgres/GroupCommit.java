@@ -190,9 +190,12 @@ final class GroupCommit {
                 && ("40P01".equals(e.getSqlState()) || "40001".equals(e.getSqlState()));
     }
 
-    /** An error raised by a statement (not a lost connection, whose outcome is unknown). */
+    /**
+     * An error raised by a statement: not a lost connection (whose outcome is unknown), nor a database
+     * that is down, starting or read-only, where writing the appends one by one would only fail each again.
+     */
     private static boolean isStatementError(Throwable error) {
-        return error instanceof R2dbcException e && e.getSqlState() != null && !e.getSqlState().startsWith("08");
+        return error instanceof R2dbcException e && e.getSqlState() != null && !PostgresUnavailable.explains(error);
     }
 
     private record Pending(Append append, MonoSink<AppendResult> sink) {}

@@ -1,0 +1,251 @@
+package dev.ledgerflow.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import reactor.core.publisher.Mono;
+
+/**
+ * The chaos scenarios' workload: a mix of card payments (automatic and manual capture), captures,
+ * refunds and wallet transfers at a fixed rate, each sent with an {@code Idempotency-Key} and, like a
+ * careful client, sent again with the same key after a 5xx or a broken connection (after its
+ * {@code Retry-After}) until it gets a definite answer or its deadline passes. Every 2xx is logged
+ * (kind, id, key) in memory and to a file; every answer's status is counted, 5xx included.
+ */
+final class ChaosLoad {
+
+    enum Kind { PAYMENT, MANUAL_PAYMENT, CAPTURE, REFUND, TRANSFER }
+
+    /** One acknowledged (2xx) request: what it created or changed. For a capture, {@code id} is the payment's. */
+    record Ack(Kind kind, String id, String key, long atNanos) {}
+
+    private static final Duration RETRY_FOR = Duration.ofSeconds(120);
+    private static final int IN_FLIGHT_MAX = 2_000;
+
+    private final Http http;
+    private final String merchantKey;
+    private final List<String> accounts;
+    private final PrintWriter ackLog;
+    private final String run = Long.toHexString(System.nanoTime());
+    private final AtomicLong sequence = new AtomicLong();
+    /** Payments that may be refunded (automatic capture) or captured (manual), with when they were acknowledged. */
+    private final ConcurrentLinkedQueue<Ack> refundable = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Ack> capturable = new ConcurrentLinkedQueue<>();
+
+    ChaosLoad(Http http, String merchantKey, List<String> accounts, Path ackLog) throws IOException {
+        this.http = http;
+        this.merchantKey = merchantKey;
+        this.accounts = accounts;
+        this.ackLog = new PrintWriter(Files.newBufferedWriter(ackLog, StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+    }
+
+    /** What one phase of load saw. */
+    static final class Phase {
+        final String name;
+        final List<Ack> acks = new ArrayList<>();
+        final LongAdder requests = new LongAdder();
+        final LongAdder sends = new LongAdder();
+        final LongAdder serverErrors = new LongAdder();
+        final LongAdder internalErrors = new LongAdder();
+        final LongAdder unavailable = new LongAdder();
+        final LongAdder connectionErrors = new LongAdder();
+        final LongAdder gaveUp = new LongAdder();
+        final LongAdder notSent = new LongAdder();
+        final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+        /** Keys answered 2xx with two different ids: a duplicate. */
+        final Set<String> conflictingKeys = ConcurrentHashMap.newKeySet();
+        /** Latency of each answer (not of the whole retried request), µs. */
+        final Recorder latency = new Recorder(3_600_000_000L, 3);
+        /** Latency of the 503 answers, µs: a 503 must come quickly. */
+        final Recorder unavailableLatency = new Recorder(3_600_000_000L, 3);
+        final AtomicLong firstAckAfter = new AtomicLong(Long.MAX_VALUE);
+        volatile long markNanos = Long.MAX_VALUE;
+
+        Phase(String name) {
+            this.name = name;
+        }
+
+        synchronized void ack(Ack ack) {
+            acks.add(ack);
+        }
+
+        /** From now on, remember the first 2xx answer (the recovery). */
+        void mark() {
+            firstAckAfter.set(Long.MAX_VALUE);
+            markNanos = System.nanoTime();
+        }
+
+        List<String> ids(Kind... kinds) {
+            Set<Kind> wanted = Set.of(kinds);
+            synchronized (this) {
+                return acks.stream().filter(a -> wanted.contains(a.kind())).map(Ack::id).distinct().toList();
+            }
+        }
+    }
+
+    /** Runs the mix at {@code perSecond} for {@code duration}; returns once every request has its answer or gave up. */
+    void run(Phase phase, double perSecond, Duration duration) {
+        long total = (long) (perSecond * duration.toSeconds());
+        double intervalNanos = 1e9 / perSecond;
+        long started = System.nanoTime();
+        AtomicLong inFlight = new AtomicLong();
+        for (long i = 0; i < total; i++) {
+            long due = started + (long) (i * intervalNanos);
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(Math.min(wait, 200_000));
+            }
+            if (inFlight.get() >= IN_FLIGHT_MAX) {
+                phase.notSent.increment();
+                continue;
+            }
+            Request request = next();
+            if (request == null) {
+                continue;
+            }
+            phase.requests.increment();
+            inFlight.incrementAndGet();
+            send(phase, request, System.nanoTime() + RETRY_FOR.toNanos())
+                    .doFinally(signal -> inFlight.decrementAndGet())
+                    .subscribe(null, error -> phase.gaveUp.increment());
+        }
+        long deadline = System.nanoTime() + RETRY_FOR.toNanos() + Duration.ofSeconds(30).toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(10_000_000);
+        }
+    }
+
+    private record Request(Kind kind, String path, String body, String key, Ack of) {}
+
+    private Request next() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String key = "chaos-" + run + "-" + sequence.incrementAndGet();
+        int pick = random.nextInt(100);
+        long now = System.nanoTime();
+        if (pick < 10) {
+            Ack payment = takeOlderThan(capturable, now);
+            if (payment != null) {
+                return new Request(Kind.CAPTURE, "/v1/payments/" + payment.id() + "/capture", "{}", key, payment);
+            }
+        } else if (pick < 20) {
+            Ack payment = takeOlderThan(refundable, now);
+            if (payment != null) {
+                return new Request(Kind.REFUND, "/v1/payments/" + payment.id() + "/refunds", "{\"amount\":10}", key, payment);
+            }
+        } else if (pick < 30) {
+            return new Request(Kind.MANUAL_PAYMENT, "/v1/payments", card(200 + random.nextInt(800), "manual"), key, null);
+        } else if (pick < 55) {
+            String from = accounts.get(random.nextInt(accounts.size()));
+            String to = accounts.get(random.nextInt(accounts.size()));
+            while (to.equals(from)) {
+                to = accounts.get(random.nextInt(accounts.size()));
+            }
+            return new Request(Kind.TRANSFER, "/v1/transfers", "{\"from_account\":\"" + from + "\",\"to_account\":\"" + to
+                    + "\",\"amount\":" + (1 + random.nextInt(100)) + ",\"currency\":\"USD\"}", key, null);
+        }
+        return new Request(Kind.PAYMENT, "/v1/payments", card(200 + random.nextInt(800), "automatic"), key, null);
+    }
+
+    /** The oldest entry acknowledged at least two seconds ago (its payment has had time to reach its outcome). */
+    private static Ack takeOlderThan(ConcurrentLinkedQueue<Ack> queue, long now) {
+        Ack head = queue.peek();
+        if (head == null || now - head.atNanos() < Duration.ofSeconds(2).toNanos()) {
+            return null;
+        }
+        return queue.poll();
+    }
+
+    private static String card(long amount, String captureMethod) {
+        return "{\"amount\":" + amount + ",\"currency\":\"USD\",\"capture_method\":\"" + captureMethod + "\",\"source\":{\"type\":\"card\","
+                + "\"number\":\"4242424242424242\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}}";
+    }
+
+    /** Sends, and sends again with the same key after a 5xx, a 409 idempotency_key_in_use or a broken connection. */
+    private Mono<Void> send(Phase phase, Request request, long deadline) {
+        long sent = System.nanoTime();
+        phase.sends.increment();
+        return http.post(request.path(), merchantKey, request.body(), request.key())
+                .timeout(Duration.ofSeconds(30))
+                .map(response -> new Answer(response.status(), response.body()))
+                .onErrorResume(error -> Mono.just(new Answer(-1, error.toString())))
+                .flatMap(answer -> {
+                    long micros = Math.max(1, (System.nanoTime() - sent) / 1_000);
+                    phase.latency.recordValue(micros);
+                    if (answer.status() < 0) {
+                        phase.connectionErrors.increment();
+                    } else {
+                        phase.statuses.computeIfAbsent(answer.status(), s -> new LongAdder()).increment();
+                    }
+                    if (answer.status() >= 500) {
+                        phase.serverErrors.increment();
+                        if (answer.status() == 500) {
+                            phase.internalErrors.increment();
+                        }
+                        if (answer.status() == 503 && answer.body().contains("\"unavailable\"")) {
+                            phase.unavailable.increment();
+                            phase.unavailableLatency.recordValue(micros);
+                        }
+                    }
+                    if (answer.status() >= 200 && answer.status() < 300) {
+                        acknowledged(phase, request, answer.body());
+                        return Mono.empty();
+                    }
+                    boolean retry = answer.status() < 0 || answer.status() >= 500
+                            || answer.status() == 409 && answer.body().contains("idempotency_key_in_use");
+                    if (!retry) {
+                        if (request.kind() == Kind.CAPTURE && answer.body().contains("invalid_state")) {
+                            capturable.add(request.of()); // not authorized yet: capture it later
+                        }
+                        return Mono.empty();
+                    }
+                    if (System.nanoTime() > deadline) {
+                        phase.gaveUp.increment();
+                        return Mono.empty();
+                    }
+                    return Mono.delay(Duration.ofMillis(answer.status() == 503 ? 1_000 : 500)).then(send(phase, request, deadline));
+                });
+    }
+
+    private record Answer(int status, String body) {}
+
+    private final Map<String, String> idByKey = new ConcurrentHashMap<>();
+
+    private void acknowledged(Phase phase, Request request, String body) {
+        String id = request.kind() == Kind.CAPTURE ? request.of().id() : Scenarios.id(body);
+        String earlier = idByKey.putIfAbsent(request.key(), id);
+        if (earlier != null && !earlier.equals(id)) {
+            phase.conflictingKeys.add(request.key());
+        }
+        long now = System.nanoTime();
+        if (now >= phase.markNanos) {
+            phase.firstAckAfter.accumulateAndGet(now, Math::min);
+        }
+        Ack ack = new Ack(request.kind(), id, request.key(), now);
+        phase.ack(ack);
+        ackLog.println(phase.name + " " + request.kind() + " " + id + " " + request.key() + " " + request.path());
+        switch (request.kind()) {
+            case PAYMENT -> refundable.add(ack);
+            case MANUAL_PAYMENT -> capturable.add(ack);
+            default -> { }
+        }
+    }
+
+    static long p(Histogram histogram, double percentile) {
+        return histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(percentile);
+    }
+}
