@@ -138,6 +138,28 @@ class CheckoutApiTest extends ApiTestBase {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void the_card_number_is_in_no_answer_no_stored_row_and_no_log_line(org.springframework.boot.test.system.CapturedOutput output) {
+        ApiClient merchant = ApiClient.newMerchant(http);
+        String id = (String) merchant.created("/v1/checkout/sessions", SESSION).get("id");
+        String number = "5555555555554444";
+        String answer = pay(id, CARD.formatted(number)).expectStatus().isAccepted().expectBody(String.class)
+                .returnResult().getResponseBody();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "complete".equals(view(id).get("status")));
+        String paymentId = (String) ((Map<?, ?>) view(id).get("payment")).get("id");
+        String events = merchant.get("/v1/payments/" + paymentId + "/events").expectStatus().isOk().expectBody(String.class)
+                .returnResult().getResponseBody();
+
+        Long storedRows = Sql.query(pool, "select (select count(*) from events where payload::text like $1 or metadata::text like $1)"
+                        + " + (select count(*) from checkout_sessions s where s::text like $1) as n",
+                s -> s.bind("$1", "%" + number + "%"), row -> row.get("n", Long.class)).blockFirst();
+        assertThat(storedRows).isZero();
+        assertThat(answer).doesNotContain(number).contains("\"last4\":\"4444\"");
+        assertThat(events).doesNotContain(number);
+        assertThat(output.getAll()).doesNotContain(number);
+    }
+
     @Nested
     class BadInput {
 

@@ -63,6 +63,13 @@ final class Browser implements AutoCloseable {
         driver.get(url);
     }
 
+    /** Opens {@code url} as a new visitor: nothing kept in this origin's session storage from an earlier test. */
+    void openSignedOut(String url) {
+        driver.get(url);
+        ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("sessionStorage.clear()");
+        driver.get(url);
+    }
+
     WebElement find(String css) {
         return until(d -> {
             var found = d.findElements(By.cssSelector(css));
@@ -76,11 +83,16 @@ final class Browser implements AutoCloseable {
         input.sendKeys(text);
     }
 
+    /** Clicks the element once it is shown and enabled (found again if the page re-rendered it meanwhile). */
     void click(String css) {
         until(d -> {
             WebElement element = find(css);
-            return element.isEnabled() ? element : null;
-        }).click();
+            if (!element.isEnabled()) {
+                return null;
+            }
+            element.click();
+            return true;
+        });
     }
 
     /** Waits until the element's text contains {@code text}; returns its text. */
@@ -92,7 +104,9 @@ final class Browser implements AutoCloseable {
     }
 
     <T> T until(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, WAIT, Duration.ofMillis(100)).until(condition::apply);
+        return new WebDriverWait(driver, WAIT, Duration.ofMillis(100))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class) // re-rendered meanwhile: look again
+                .until(condition::apply);
     }
 
     void phoneWidth() {
