@@ -173,6 +173,19 @@ async function retryAll() {
   } catch (err) { fail(err); }
 }
 
+async function replay(event) {
+  event.preventDefault();
+  const e = state.endpoint;
+  const after = Number($('replay-after').value.trim());
+  if (!e || !Number.isInteger(after) || after < 0) { fail(new Error('Enter a global position: 0 or more.')); return; }
+  if (!await confirmDialog('Replay?', `Every selected event after position ${after} is sent to ${e.url} again.`, 'Replay')) return;
+  try {
+    const r = await call(`/admin/webhooks/endpoints/${e.id}/replay`, { method: 'POST', body: { after_position: after } });
+    showNotice($('problem'), `${r.deliveries} deliveries queued for ${e.url}.`);
+    loadQueue();
+  } catch (err) { fail(err); }
+}
+
 // ---- invariants -------------------------------------------------------------------------------------------------
 
 function render(value) {
@@ -289,6 +302,7 @@ $('login-form').addEventListener('submit', signIn);
 $('logout').addEventListener('click', () => signOut());
 $('delivery-status').addEventListener('change', loadDeliveries);
 $('retry-all').addEventListener('click', retryAll);
+$('replay-form').addEventListener('submit', replay);
 $('run-invariants').addEventListener('click', runInvariants);
 $('tail-filter').addEventListener('submit', startTail);
 $('tail-pause').addEventListener('click', () => {

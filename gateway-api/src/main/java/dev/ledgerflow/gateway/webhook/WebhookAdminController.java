@@ -9,6 +9,7 @@ import dev.ledgerflow.gateway.webhook.WebhookViews.DeliveryList;
 import dev.ledgerflow.gateway.webhook.WebhookViews.DeliveryView;
 import dev.ledgerflow.projections.projector.Sql;
 import dev.ledgerflow.projections.webhook.DeliveryScheduler;
+import dev.ledgerflow.projections.webhook.EventTypes;
 import dev.ledgerflow.projections.webhook.WebhookDeliveries;
 import dev.ledgerflow.projections.webhook.WebhookEndpoints;
 import io.r2dbc.pool.ConnectionPool;
@@ -18,6 +19,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
@@ -27,8 +29,8 @@ import reactor.core.publisher.Mono;
 /**
  * The webhook queue for operators, across merchants: per endpoint its pending, scheduled (failed,
  * waiting for their next attempt) and dead deliveries and the age of the oldest one due; an endpoint's
- * deliveries with their attempts; retry of one dead delivery or all of an endpoint's. Retries take the
- * same path as a merchant's {@code POST /v1/webhook-deliveries/{id}/retry}.
+ * deliveries with their attempts; retry of one dead delivery or all of an endpoint's; a replay from a
+ * position. Retries and replays take the same paths as a merchant's.
  */
 @RestController
 @Tag(name = "Operations")
@@ -121,6 +123,22 @@ class WebhookAdminController {
                         .count())
                 .doOnNext(retried -> scheduler.poke())
                 .map(retried -> new RetriedAll(id, retried));
+    }
+
+    /** Sends the endpoint's merchant's events after a position to it again (as its merchant's replay does). */
+    @PostMapping(path = "/admin/webhooks/endpoints/{id}/replay", consumes = "application/json", produces = "application/json")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    Mono<WebhookViews.ReplayStarted> replay(Caller.Admin admin, @PathVariable String id,
+            @RequestBody WebhookRequests.ReplayRequest request) {
+        long after = WebhookRequests.afterPosition(request);
+        return merchantOfEndpoint(id)
+                .flatMap(merchant -> endpoints.find(merchant, id)
+                        .filter(WebhookEndpoints.Endpoint::enabled)
+                        .switchIfEmpty(Mono.error(new ApiException(ApiError.INVALID_STATE,
+                                "The endpoint is disabled; it must be enabled (by its merchant) before a replay.")))
+                        .flatMap(endpoint -> deliveries.replay(merchant, id, EventTypes.selected(endpoint.events()), after)))
+                .doOnNext(count -> scheduler.poke())
+                .map(count -> new WebhookViews.ReplayStarted(id, after, count));
     }
 
     private Mono<Void> enabled(String merchant, String endpointId) {

@@ -95,5 +95,13 @@ class ConsoleBrowserTest extends ApiTestBase {
         browser.waitForText("#invariants-at", "last run");
         browser.waitForText("#invariants-result", "All invariants hold");
         browser.screenshot("console-invariants");
+
+        // Throughput from /actuator/prometheus: two samples make a rate.
+        merchant.created("/v1/payments", "{\"amount\":1000,\"currency\":\"INR\",\"source\":{\"type\":\"upi\",\"vpa\":\"success@upi\"}}");
+        browser.open("http://localhost:" + port + "/console/#throughput");
+        browser.waitForText("#throughput-now", "Payments/s");
+        browser.until(d -> browser.find("#throughput-now").getText().matches("(?s).*Payments/s\\s*\\d+\\.\\d.*") ? true : null);
+        browser.find("#throughput-chart .uplot");
+        browser.screenshot("console-throughput");
     }
 }

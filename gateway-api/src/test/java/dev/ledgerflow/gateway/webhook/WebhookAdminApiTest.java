@@ -75,6 +75,25 @@ class WebhookAdminApiTest extends ApiTestBase {
     }
 
     @Test
+    void an_operator_replays_an_endpoints_events_after_a_position() {
+        String endpoint = (String) merchant.created("/v1/webhook-endpoints",
+                "{\"url\":\"" + receiver.url("/hook") + "\",\"events\":[\"account.created\"]}").get("id");
+        merchant.openAccount("EUR", 0);
+        merchant.openAccount("USD", 0);
+        await().atMost(WAIT).until(() -> deliveries(endpoint, "succeeded").size() == 2);
+        long secondPosition = ((Number) deliveries(endpoint, "succeeded").getFirst().get("event_position")).longValue();
+
+        admin().post().uri("/admin/webhooks/endpoints/" + endpoint + "/replay")
+                .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                .bodyValue("{\"after_position\": " + (secondPosition - 1) + "}").exchange()
+                .expectStatus().isAccepted().expectBody().jsonPath("$.deliveries").isEqualTo(1);
+        await().atMost(WAIT).until(() -> receiver.received().size() == 3);
+        admin().post().uri("/admin/webhooks/endpoints/" + endpoint + "/replay")
+                .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                .bodyValue("{\"after_position\": -1}").exchange().expectStatus().isBadRequest();
+    }
+
+    @Test
     void a_pending_delivery_needs_no_retry_and_unknown_ids_are_404() {
         admin().post().uri("/admin/webhooks/deliveries/wd_nope/retry").exchange().expectStatus().isNotFound()
                 .expectBody().jsonPath("$.code").isEqualTo("not_found");
