@@ -89,6 +89,26 @@ class CheckoutApiTest extends ApiTestBase {
         }
 
         @Test
+        void of_many_concurrent_attempts_exactly_one_is_taken() {
+            ApiClient merchant = ApiClient.newMerchant(http);
+            String id = (String) merchant.created("/v1/checkout/sessions", SESSION).get("id");
+            var statuses = reactor.core.publisher.Flux.range(0, 8)
+                    .flatMap(i -> reactor.core.publisher.Mono.fromCallable(() -> pay(id, CARD.formatted("4242424242424242"))
+                                    .returnResult(String.class).getStatus().value())
+                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()))
+                    .collectList().block(Duration.ofSeconds(60));
+            assertThat(statuses).containsOnly(202, 409);
+            assertThat(statuses).filteredOn(status -> status == 202).hasSize(1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> "complete".equals(view(id).get("status")));
+            String paymentId = (String) ((Map<?, ?>) view(id).get("payment")).get("id");
+            await().atMost(Duration.ofSeconds(30)).until(() -> ((java.util.List<?>) merchant.read("/v1/payments?limit=100")
+                    .get("data")).size() == 1);
+            merchant.get("/v1/payments?limit=100").expectStatus().isOk().expectBody()
+                    .jsonPath("$.data.length()").isEqualTo(1)
+                    .jsonPath("$.data[0].id").isEqualTo(paymentId);
+        }
+
+        @Test
         void a_declined_card_leaves_the_session_open_for_another_attempt() {
             ApiClient merchant = ApiClient.newMerchant(http);
             String id = (String) merchant.created("/v1/checkout/sessions", SESSION).get("id");
