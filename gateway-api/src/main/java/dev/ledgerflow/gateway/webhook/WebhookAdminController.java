@@ -7,12 +7,10 @@ import dev.ledgerflow.gateway.webhook.WebhookViews.AttemptList;
 import dev.ledgerflow.gateway.webhook.WebhookViews.AttemptView;
 import dev.ledgerflow.gateway.webhook.WebhookViews.DeliveryList;
 import dev.ledgerflow.gateway.webhook.WebhookViews.DeliveryView;
-import dev.ledgerflow.projections.projector.Sql;
 import dev.ledgerflow.projections.webhook.DeliveryScheduler;
 import dev.ledgerflow.projections.webhook.EventTypes;
 import dev.ledgerflow.projections.webhook.WebhookDeliveries;
 import dev.ledgerflow.projections.webhook.WebhookEndpoints;
-import io.r2dbc.pool.ConnectionPool;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -23,7 +21,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -38,44 +35,26 @@ class WebhookAdminController {
 
     static final int RETRY_ALL_MAX = 10_000;
 
-    private final ConnectionPool pool;
+    private final WebhookAdminQueries queries;
     private final WebhookDeliveries deliveries;
     private final WebhookEndpoints endpoints;
     private final DeliveryScheduler scheduler;
 
-    WebhookAdminController(ConnectionPool pool, WebhookDeliveries deliveries, WebhookEndpoints endpoints,
+    WebhookAdminController(WebhookAdminQueries queries, WebhookDeliveries deliveries, WebhookEndpoints endpoints,
             DeliveryScheduler scheduler) {
-        this.pool = pool;
+        this.queries = queries;
         this.deliveries = deliveries;
         this.endpoints = endpoints;
         this.scheduler = scheduler;
     }
 
-    record EndpointQueue(String id, String merchant, String url, String status, long pending, long scheduled, long dead,
-            long succeeded, long oldestDueAgeMs) {}
-
-    record EndpointQueueList(List<EndpointQueue> data, boolean hasMore) {}
+    record EndpointQueueList(List<WebhookAdminQueries.EndpointQueue> data, boolean hasMore) {}
 
     record RetriedAll(String endpoint, long retried) {}
 
     @GetMapping(path = "/admin/webhooks/endpoints", produces = "application/json")
     Mono<EndpointQueueList> endpoints(Caller.Admin admin) {
-        return Sql.query(pool, "select e.id, e.merchant_id, e.url, e.status,"
-                        + " count(d.id) filter (where d.status = 'pending') as pending,"
-                        + " count(d.id) filter (where d.status = 'failed') as scheduled,"
-                        + " count(d.id) filter (where d.status = 'dead') as dead,"
-                        + " count(d.id) filter (where d.status = 'succeeded') as succeeded,"
-                        + " coalesce(extract(epoch from now() - min(d.next_attempt_at) filter (where d.status in ('pending', 'failed')"
-                        + "   and d.next_attempt_at <= now())) * 1000, 0)::bigint as oldest_ms"
-                        + " from webhook_endpoints e left join webhook_deliveries d on d.endpoint_id = e.id"
-                        + " group by e.id order by count(d.id) filter (where d.status = 'dead') desc, e.created_at desc limit 500",
-                        s -> s,
-                        row -> new EndpointQueue(row.get("id", String.class), row.get("merchant_id", String.class),
-                                row.get("url", String.class), row.get("status", String.class), row.get("pending", Long.class),
-                                row.get("scheduled", Long.class), row.get("dead", Long.class), row.get("succeeded", Long.class),
-                                Math.max(0, row.get("oldest_ms", Long.class))))
-                .collectList()
-                .map(all -> new EndpointQueueList(all, false));
+        return queries.endpoints().collectList().map(all -> new EndpointQueueList(all, false));
     }
 
     @GetMapping(path = "/admin/webhooks/endpoints/{id}/deliveries", produces = "application/json")
@@ -116,9 +95,7 @@ class WebhookAdminController {
     Mono<RetriedAll> retryDead(Caller.Admin admin, @PathVariable String id) {
         return merchantOfEndpoint(id)
                 .flatMap(merchant -> enabled(merchant, id)
-                        .thenMany(Sql.query(pool, "select id from webhook_deliveries where endpoint_id = $1 and status = 'dead'"
-                                        + " order by seq limit " + RETRY_ALL_MAX,
-                                s -> s.bind("$1", id), row -> row.get("id", String.class)))
+                        .thenMany(queries.deadDeliveryIds(id, RETRY_ALL_MAX))
                         .concatMap(delivery -> deliveries.retry(merchant, delivery))
                         .count())
                 .doOnNext(retried -> scheduler.poke())
@@ -150,16 +127,10 @@ class WebhookAdminController {
     }
 
     private Mono<String> merchantOfEndpoint(String id) {
-        return one("select merchant_id from webhook_endpoints where id = $1", id, "webhook endpoint");
+        return queries.merchantOfEndpoint(id).switchIfEmpty(Mono.error(() -> ApiException.notFound("webhook endpoint")));
     }
 
     private Mono<String> merchantOfDelivery(String id) {
-        return one("select merchant_id from webhook_deliveries where id = $1", id, "webhook delivery");
-    }
-
-    private Mono<String> one(String sql, String id, String what) {
-        return Flux.defer(() -> Sql.query(pool, sql, s -> s.bind("$1", id), row -> row.get("merchant_id", String.class)))
-                .next()
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound(what)));
+        return queries.merchantOfDelivery(id).switchIfEmpty(Mono.error(() -> ApiException.notFound("webhook delivery")));
     }
 }

@@ -19,13 +19,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * A real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) driven by Selenium
- * through the system chromedriver, never a downloaded browser. Without them, the test is skipped with
- * the command that installs them.
+ * through the system chromedriver, never a downloaded browser (other paths with {@code -Dledger.test.chromium=}
+ * and {@code -Dledger.test.chromedriver=}). Without them, the test is skipped with the command that installs them.
  */
 final class Browser implements AutoCloseable {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path CHROMIUM = Path.of(System.getProperty("ledger.test.chromium", "/usr/bin/chromium"));
+    static final Path CHROMEDRIVER = Path.of(System.getProperty("ledger.test.chromedriver", "/usr/bin/chromedriver"));
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
     static final Duration WAIT = Duration.ofSeconds(45);
 
@@ -37,10 +37,19 @@ final class Browser implements AutoCloseable {
         this.profile = profile;
     }
 
+    static boolean installed() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    /** Skips the calling test, saying how to install what it needs, when Chromium or its driver is missing. */
+    static void assumeInstalled() {
+        Assumptions.assumeTrue(installed(), "Browser tests need Chromium and its driver (" + CHROMIUM + ", " + CHROMEDRIVER
+                + "): apt-get update && apt-get install -y chromium chromium-driver");
+    }
+
     /** A fresh browser (own profile) at desktop width, or a skipped test when Chromium is not installed. */
     static Browser start() {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "Browser tests need Chromium and its driver: apt-get update && apt-get install -y chromium chromium-driver");
+        assumeInstalled();
         try {
             Path profile = Files.createTempDirectory("ledgerflow-chromium");
             ChromeOptions options = new ChromeOptions();
