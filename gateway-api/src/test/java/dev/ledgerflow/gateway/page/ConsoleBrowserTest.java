@@ -94,7 +94,14 @@ class ConsoleBrowserTest extends ApiTestBase {
         String account = merchant.openAccount("INR", 0);
         merchant.deposit(account, 5000);
         browser.waitForText("#tail", account);
-        browser.click("#tail a");
+        browser.waitForText("#tail", "deposit.posted");
+        // The deposit's line links its stream: open that stream's history.
+        browser.until(d -> d.findElements(org.openqa.selenium.By.cssSelector("#tail a")).stream()
+                .filter(link -> link.getText().startsWith("dep_")).findFirst()
+                .map(link -> {
+                    link.click();
+                    return true;
+                }).orElse(null));
         browser.waitForText("#history", "deposit.posted");
         browser.screenshot("console-events");
 
