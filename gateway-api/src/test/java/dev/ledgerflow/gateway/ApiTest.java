@@ -15,11 +15,14 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"ledger.admin-key=" + ApiTest.ADMIN_KEY, "ledger.webhooks.secrets.key=" + ApiTest.WEBHOOK_SECRETS_KEY})
+        properties = {"ledger.admin-key=" + ApiTest.ADMIN_KEY, "ledger.webhooks.secrets.key=" + ApiTest.WEBHOOK_SECRETS_KEY,
+            "ledger.api-keys.hash-key=" + ApiTest.API_KEYS_HASH_KEY})
 @AutoConfigureWebTestClient
 public @interface ApiTest {
 
     String ADMIN_KEY = "ak_test_admin_key";
     /** The tests' key of webhook secrets at rest (base64 of 32 bytes). */
     String WEBHOOK_SECRETS_KEY = "dGVzdC13ZWJob29rLXNlY3JldHMta2V5LTMyLWJ5dGU=";
+    /** The tests' server secret of the API keys' keyed hash. */
+    String API_KEYS_HASH_KEY = "test-api-keys-hash-key-0123456789";
 }

@@ -24,7 +24,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code LEDGER_EMBEDDED_KAFKA=true} (or {@code -Dledger.embedded.kafka=true}) and no
  * {@code LEDGER_KAFKA_BOOTSTRAP}, a Kafka broker (KRaft, data under {@code .data/kafka}) starts too and
  * the Kafka relay is on. Without {@code LEDGER_WEBHOOKS_SECRETS_KEY}, the key webhook secrets are
- * encrypted under is generated on the first start and kept in {@code .data/webhook-secrets-key}. This class lives
+ * encrypted under is generated on the first start and kept in {@code .data/webhook-secrets-key}; likewise,
+ * without {@code LEDGER_API_KEYS_HASH_KEY}, the secret of API keys' keyed hash in {@code .data/api-keys-hash-key}. This class lives
  * in the test sources, so the embedded servers never reach the production jar; run it with
  * {@code ./mvnw -pl gateway-api -am spring-boot:test-run}.
  */
@@ -60,7 +61,10 @@ public final class EmbeddedLedgerflow {
             System.setProperty("ledger.webhooks.allow-private-destinations", "true");
         }
         if (System.getProperty("ledger.webhooks.secrets.key") == null && isUnset("LEDGER_WEBHOOKS_SECRETS_KEY")) {
-            System.setProperty("ledger.webhooks.secrets.key", webhookSecretsKey(data.resolve("webhook-secrets-key")));
+            System.setProperty("ledger.webhooks.secrets.key", generatedSecret(data.resolve("webhook-secrets-key"), "webhook secrets key"));
+        }
+        if (System.getProperty("ledger.api-keys.hash-key") == null && isUnset("LEDGER_API_KEYS_HASH_KEY")) {
+            System.setProperty("ledger.api-keys.hash-key", generatedSecret(data.resolve("api-keys-hash-key"), "API keys' hash key"));
         }
         ConfigurableApplicationContext context = LedgerflowApplication.start(args);
         if (kafka != null) {
@@ -79,7 +83,7 @@ public final class EmbeddedLedgerflow {
      * whose secrets it encrypts (owner-only where the file system allows): deleting it alone would
      * leave those secrets unreadable, and the service would refuse to start.
      */
-    private static String webhookSecretsKey(Path keyFile) {
+    private static String generatedSecret(Path keyFile, String what) {
         try {
             if (!Files.exists(keyFile)) {
                 Files.createDirectories(keyFile.getParent());
@@ -90,7 +94,7 @@ public final class EmbeddedLedgerflow {
                 } else {
                     Files.writeString(keyFile, key, StandardOpenOption.CREATE_NEW);
                 }
-                System.out.println("Generated the webhook secrets key in " + keyFile + " (keep it with the data folder)");
+                System.out.println("Generated the " + what + " in " + keyFile + " (keep it with the data folder)");
             }
             return Files.readString(keyFile).strip();
         } catch (IOException e) {

@@ -1,7 +1,6 @@
 package dev.ledgerflow.gateway.auth;
 
 import dev.ledgerflow.gateway.config.AdminKey;
-import dev.ledgerflow.gateway.merchant.MerchantRepository;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
 import org.springframework.core.annotation.Order;
@@ -14,7 +13,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Authenticates {@code /v1/**} and {@code /admin/**} by bearer API key: the admin key may call
- * {@code /v1/merchants} and {@code /admin/**}; a merchant key everything else under {@code /v1}.
+ * {@code /v1/merchants} and {@code /admin/**}; a merchant key everything else under {@code /v1} but a
+ * hosted checkout's two keyless endpoints ({@link #publicCheckout}).
  * Anything else (no key, unknown key, a key on the wrong side) is 401.
  */
 @Component
@@ -24,11 +24,11 @@ class ApiKeyAuthentication implements WebFilter {
     static final String CALLER = Caller.class.getName();
 
     private final AdminKey adminKey;
-    private final MerchantRepository merchants;
+    private final ApiKeyRepository apiKeys;
 
-    ApiKeyAuthentication(AdminKey adminKey, MerchantRepository merchants) {
+    ApiKeyAuthentication(AdminKey adminKey, ApiKeyRepository apiKeys) {
         this.adminKey = adminKey;
-        this.merchants = merchants;
+        this.apiKeys = apiKeys;
     }
 
     @Override
@@ -36,7 +36,7 @@ class ApiKeyAuthentication implements WebFilter {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
         boolean adminPath = path.startsWith("/admin/") || path.equals("/admin")
                 || path.equals("/v1/merchants") || path.startsWith("/v1/merchants/");
-        boolean merchantPath = !adminPath && (path.startsWith("/v1/") || path.equals("/v1"));
+        boolean merchantPath = !adminPath && (path.startsWith("/v1/") || path.equals("/v1")) && !publicCheckout(path);
         if (!adminPath && !merchantPath) {
             return chain.filter(exchange);
         }
@@ -57,13 +57,27 @@ class ApiKeyAuthentication implements WebFilter {
         if (!key.startsWith("sk_")) {
             return Mono.error(unauthenticated("Invalid API key."));
         }
-        return merchants.merchantIdForKeyHash(ApiKeys.hash(key)).flatMap(merchant -> {
+        return apiKeys.merchantIdForKey(key).flatMap(merchant -> {
             if (merchant.isEmpty()) {
                 return Mono.error(unauthenticated("Invalid API key."));
             }
             exchange.getAttributes().put(CALLER, new Caller.Merchant(merchant.get()));
             return chain.filter(exchange);
         });
+    }
+
+    /**
+     * The two keyless endpoints of a hosted checkout ({@code /v1/checkout/sessions/{id}/public} and
+     * {@code …/pay}): the session's unguessable id is their only credential, and they reach nothing else.
+     */
+    static boolean publicCheckout(String path) {
+        if (!path.startsWith("/v1/checkout/sessions/cs_")) {
+            return false;
+        }
+        String rest = path.substring("/v1/checkout/sessions/".length());
+        int slash = rest.indexOf('/');
+        return slash > 0 && rest.indexOf('/', slash + 1) < 0
+                && (rest.endsWith("/public") || rest.endsWith("/pay"));
     }
 
     private static String bearer(String header) {

@@ -1,17 +1,31 @@
 package dev.ledgerflow.gateway.auth;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
-/** Merchant API keys: {@code sk_} and 256 random bits; stored only as their SHA-256 digest. */
+/**
+ * Merchant API keys: {@code sk_} and 256 random bits. Stored only as HMAC-SHA256 under the server's
+ * key-hash key, taken over the key's SHA-256 digest: rows from before the keyed hash (which held the
+ * plain digest) are migrated in place with {@link #rehash(String)}, without ever knowing the key.
+ */
 public final class ApiKeys {
 
     private static final SecureRandom random = new SecureRandom();
 
-    private ApiKeys() {}
+    private final byte[] hashKey;
+
+    public ApiKeys(byte[] hashKey) {
+        if (hashKey.length < 16) {
+            throw new IllegalArgumentException("the API key hash key needs at least 16 bytes");
+        }
+        this.hashKey = hashKey.clone();
+    }
 
     public static String newKey() {
         byte[] bytes = new byte[32];
@@ -19,7 +33,24 @@ public final class ApiKeys {
         return "sk_" + HexFormat.of().formatHex(bytes);
     }
 
-    public static String hash(String key) {
+    /** What is stored for a key: HMAC-SHA256(hash key, hex SHA-256(key)), hex. */
+    public String hash(String key) {
+        return rehash(sha256(key));
+    }
+
+    /** The stored form of a key whose plain SHA-256 digest (hex) is all that is known. */
+    public String rehash(String sha256Hex) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(hashKey, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(sha256Hex.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is always available", e);
+        }
+    }
+
+    /** The unkeyed digest that keys were stored as before the keyed hash. */
+    public static String sha256(String key) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
@@ -31,5 +62,10 @@ public final class ApiKeys {
     /** Compares without leaking, through timing, how much of a guess was right. */
     public static boolean constantTimeEquals(String a, String b) {
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKeys[***]";
     }
 }

@@ -41,7 +41,7 @@ class MerchantController {
         Instant now = clock.instant();
         var merchant = new MerchantRepository.Merchant(Ids.newId("mer", now), request.name().strip(), now);
         String apiKey = ApiKeys.newKey();
-        return merchants.insert(merchant, ApiKeys.hash(apiKey))
+        return merchants.insert(merchant, Ids.newId("key", now), apiKey)
                 .thenReturn(new MerchantCreated(merchant.id(), merchant.name(), apiKey, merchant.createdAt()));
     }
 }

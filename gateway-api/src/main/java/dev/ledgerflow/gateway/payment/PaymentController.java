@@ -1,6 +1,5 @@
 package dev.ledgerflow.gateway.payment;
 
-import dev.ledgerflow.core.account.AccountBalances;
 import dev.ledgerflow.core.codec.EventMetadata;
 import dev.ledgerflow.core.codec.PublicEvent;
 import dev.ledgerflow.core.command.CommandExecutor;
@@ -8,23 +7,17 @@ import dev.ledgerflow.core.command.CommandRequest;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.core.ids.Ids;
-import dev.ledgerflow.core.money.domain.CurrencyCode;
-import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.payment.PaymentAggregate;
 import dev.ledgerflow.core.payment.PaymentViews;
 import dev.ledgerflow.core.payment.PaymentViews.PaymentView;
 import dev.ledgerflow.core.payment.PaymentViews.RefundView;
-import dev.ledgerflow.core.payment.domain.CardNumbers;
 import dev.ledgerflow.core.payment.domain.PaymentCommand;
-import dev.ledgerflow.core.payment.domain.PaymentSource;
 import dev.ledgerflow.core.payment.domain.PaymentState;
-import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.gateway.auth.Caller;
 import dev.ledgerflow.gateway.command.Commands;
 import dev.ledgerflow.gateway.payment.PaymentRequests.CaptureRequest;
 import dev.ledgerflow.gateway.payment.PaymentRequests.CreatePaymentRequest;
 import dev.ledgerflow.gateway.payment.PaymentRequests.RefundRequest;
-import dev.ledgerflow.gateway.payment.PaymentRequests.SourceRequest;
 import dev.ledgerflow.gateway.web.ApiException;
 import dev.ledgerflow.gateway.web.Requests;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -61,19 +54,14 @@ class PaymentController {
     private final Commands commands;
     private final CommandExecutor executor;
     private final EventStore store;
-    private final AccountBalances balances;
-    private final Acquirer acquirer;
-    private final CardFingerprints fingerprints;
+    private final PaymentCreation creation;
     private final Clock clock;
 
-    PaymentController(Commands commands, CommandExecutor executor, EventStore store, AccountBalances balances,
-            Acquirer acquirer, CardFingerprints fingerprints, Clock clock) {
+    PaymentController(Commands commands, CommandExecutor executor, EventStore store, PaymentCreation creation, Clock clock) {
         this.commands = commands;
         this.executor = executor;
         this.store = store;
-        this.balances = balances;
-        this.acquirer = acquirer;
-        this.fingerprints = fingerprints;
+        this.creation = creation;
         this.clock = clock;
     }
 
@@ -85,28 +73,8 @@ class PaymentController {
     @ApiResponse(responseCode = "202", content = @Content(schema = @Schema(implementation = PaymentView.class)))
     Mono<ResponseEntity<byte[]>> create(Caller.Merchant merchant, @RequestBody CreatePaymentRequest request,
             @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
-        long amount = Requests.amount(request.amount(), "amount");
-        CurrencyCode currency = Requests.currency(request.currency(), "currency");
-        var captureMethod = PaymentRequests.captureMethod(request.captureMethod());
-        String description = Requests.optionalText(request.description(), "description");
-        var metadata = Requests.metadata(request.metadata());
-        SourceRequest source = PaymentRequests.source(request.source());
-        Instant now = clock.instant();
-        return source(merchant, source, currency, now).flatMap(resolved -> {
-            String paymentId = Ids.newId("pay", now);
-            var command = new PaymentCommand.CreatePayment(paymentId, merchant.merchantId(), new Money(amount, currency),
-                    captureMethod, resolved, description, metadata, now);
-            // The fingerprint sees the card's keyed fingerprint, never its number or CVC.
-            Object fingerprinted = resolved instanceof PaymentSource.Card card
-                    ? new CreatePaymentRequest(request.amount(), request.currency(), request.captureMethod(),
-                            description, request.metadata(), source.redacted(card.fingerprint()))
-                    : request;
-            return commands.run(new Commands.Write<>(
-                    CommandRequest.of(PAYMENTS, StreamId.of(paymentId), command, EventMetadata.of(merchant.merchantId()))
-                            .onNewStream(),
-                    merchant.merchantId(), idempotencyKey, Commands.request("POST", "/v1/payments", fingerprinted),
-                    HttpStatus.ACCEPTED, PaymentController::paymentView));
-        });
+        return creation.prepare(merchant.merchantId(), request, Ids.newId("pay", clock.instant()))
+                .flatMap(prepared -> creation.run(prepared, idempotencyKey, "/v1/payments"));
     }
 
     @GetMapping(path = "/v1/payments/{id}", produces = "application/json")
@@ -194,33 +162,6 @@ class PaymentController {
                 .filter(state -> state instanceof PaymentState.Payment p && p.merchantId().equals(merchant.merchantId()))
                 .cast(PaymentState.Payment.class)
                 .switchIfEmpty(Mono.error(ApiException.notFound("payment")));
-    }
-
-    private Mono<PaymentSource> source(Caller.Merchant merchant, SourceRequest source, CurrencyCode currency, Instant now) {
-        return switch (source.type()) {
-            case "card" -> {
-                PaymentRequests.card(source, now);
-                String number = source.number();
-                yield Mono.just(new PaymentSource.Card(CardNumbers.brand(number), CardNumbers.last4(number),
-                        fingerprints.of(number), source.expMonth(), source.expYear(), acquirer.tokenize(number)));
-            }
-            case "upi" -> {
-                PaymentRequests.upi(source);
-                yield Mono.just(new PaymentSource.Upi(source.vpa()));
-            }
-            default -> {
-                String account = Requests.required(source.account(), "source.account");
-                yield (Requests.isId(account, "acc_") ? balances.find(account) : Mono.<AccountBalances.BalanceRow>empty())
-                        .filter(row -> merchant.merchantId().equals(row.merchantId()))
-                        .switchIfEmpty(Mono.error(ApiException.field(dev.ledgerflow.gateway.web.ApiError.NOT_FOUND,
-                                "source.account", "No such account: " + account)))
-                        .map(row -> {
-                            CurrencyCode accountCurrency = CurrencyCode.of(row.currency());
-                            PaymentRequests.sameCurrency(accountCurrency, currency);
-                            return (PaymentSource) new PaymentSource.Wallet(account, accountCurrency);
-                        });
-            }
-        };
     }
 
     private static Object paymentView(PaymentState state) {

@@ -13,11 +13,11 @@ import java.util.Map;
 import org.springframework.http.HttpHeaders;
 
 /** The bodies of the payment endpoints, and their checks. */
-final class PaymentRequests {
+public final class PaymentRequests {
 
     private PaymentRequests() {}
 
-    record CreatePaymentRequest(
+    public record CreatePaymentRequest(
             Long amount,
             String currency,
             String captureMethod,
@@ -26,7 +26,7 @@ final class PaymentRequests {
             SourceRequest source) {}
 
     /** One of {@code card} (number, exp_month, exp_year, cvc), {@code upi} (vpa) or {@code account} (account). */
-    record SourceRequest(String type, String number, Integer expMonth, Integer expYear, String cvc, String vpa, String account) {
+    public record SourceRequest(String type, String number, Integer expMonth, Integer expYear, String cvc, String vpa, String account) {
 
         /** Hides the number and CVC, so a request can be fingerprinted or logged without them. */
         SourceRequest redacted(String fingerprint) {
@@ -61,7 +61,7 @@ final class PaymentRequests {
         throw ApiException.field(ApiError.INVALID_REQUEST, "capture_method", "capture_method is 'automatic' or 'manual'.");
     }
 
-    static SourceRequest source(SourceRequest source) {
+    public static SourceRequest source(SourceRequest source) {
         if (source == null || source.type() == null) {
             throw ApiException.field(ApiError.INVALID_REQUEST, "source", "source is required, with a type: card, upi or account.");
         }

@@ -77,6 +77,25 @@ public final class EventStreams {
         });
     }
 
+    /**
+     * Every merchant's events as they happen (an operator's live tail), those that pass {@code filter};
+     * from now on, not resumable. Each message's data is {@code {"stream", "merchant", "event": <the event object>}}.
+     */
+    public Flux<Message> everyEvent(java.util.function.Predicate<HubEvent> filter, Runnable onSlow) {
+        return Flux.defer(() -> {
+            Tap tap = hub.tap(filter, bufferMax, onSlow);
+            return tap.events().map(EventStreams::operatorMessage).doFinally(signal -> tap.dispose());
+        });
+    }
+
+    private static Message operatorMessage(HubEvent event) {
+        var mapper = LedgerJson.mapper();
+        String json = "{\"stream\":" + mapper.writeValueAsString(event.recorded().streamId().value())
+                + ",\"merchant\":" + mapper.writeValueAsString(event.merchant())
+                + ",\"event\":" + event.json() + "}";
+        return new Message(event.recorded().position(), event.recorded().type(), json);
+    }
+
     /** The merchant's stored events in (from, upTo], page by page. */
     private Flux<HubEvent> replay(String merchantId, LogPosition from, LogPosition upTo) {
         if (!upTo.isAfter(from)) {

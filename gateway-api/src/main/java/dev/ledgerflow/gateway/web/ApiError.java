@@ -14,6 +14,8 @@ public enum ApiError {
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "Method not allowed"),
     NOT_ACCEPTABLE(406, "not_acceptable", "Not acceptable"),
     INVALID_STATE(409, "invalid_state", "The resource is not in a state that allows this"),
+    CHECKOUT_SESSION_EXPIRED(409, "checkout_session_expired", "The checkout session has expired"),
+    CHECKOUT_SESSION_COMPLETE(409, "checkout_session_complete", "The checkout session is paid already"),
     IDEMPOTENCY_KEY_IN_USE(409, "idempotency_key_in_use", "A request with this idempotency key is still in flight"),
     URI_TOO_LONG(414, "uri_too_long", "The request line is too long"),
     HEADERS_TOO_LARGE(431, "headers_too_large", "The request headers are too large"),

@@ -40,7 +40,8 @@ class WebhookSecretsStartupTest {
     static ConfigurableApplicationContext start(PostgresSettings database, String... properties) {
         // Command-line arguments: they outrank application.yaml and the environment of whoever runs the tests.
         List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--ledger.postgres-url=" + database.url(),
-                "--ledger.redis-url=" + TestRedis.url(), "--ledger.admin-key=" + ApiTest.ADMIN_KEY));
+                "--ledger.redis-url=" + TestRedis.url(), "--ledger.admin-key=" + ApiTest.ADMIN_KEY,
+                "--ledger.api-keys.hash-key=" + ApiTest.API_KEYS_HASH_KEY));
         for (String property : properties) {
             arguments.add("--" + property);
         }
