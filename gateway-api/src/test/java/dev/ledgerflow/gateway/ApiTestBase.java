@@ -1,5 +1,9 @@
 package dev.ledgerflow.gateway;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -21,5 +25,15 @@ public abstract class ApiTestBase {
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
         TestServers.register(registry);
+    }
+
+    /**
+     * The current time once the clock has moved past {@code instant}: what separates two writes in time
+     * for a test of time filters, waiting for that and nothing more (no fixed sleep).
+     */
+    protected static Instant clockPast(Instant instant) {
+        await().atMost(Duration.ofSeconds(1)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                .until(() -> Instant.now().isAfter(instant));
+        return Instant.now();
     }
 }

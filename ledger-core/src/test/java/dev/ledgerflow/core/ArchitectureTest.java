@@ -1,11 +1,14 @@
 package dev.ledgerflow.core;
 
 import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.base.DescribedPredicate.alwaysTrue;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackages;
 import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
 import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -19,7 +22,8 @@ import java.util.UUID;
 
 /**
  * The pure core stays pure: deciders and their values depend on no framework, do no I/O, and read no
- * clock and no randomness; the shell passes ids and times in on the commands.
+ * clock and no randomness; the shell passes ids and times in on the commands. The module's features
+ * depend on each other without cycles, and on nothing of the modules built on it.
  */
 @AnalyzeClasses(packages = "dev.ledgerflow.core", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -58,4 +62,18 @@ class ArchitectureTest {
             .orShould().dependOnClassesThat().areAssignableTo(SecureRandom.class)
             .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.random.RandomGenerator")
             .because("ids arrive on the command, so that deciding is deterministic and replayable");
+
+    @ArchTest
+    static final ArchRule the_features_of_the_core_are_free_of_cycles = slices()
+            .matching("dev.ledgerflow.core.(*)..")
+            .should().beFreeOfCycles()
+            // The domain packages are the pure bottom layer (rules above): any shell may use any of them
+            // (the codec maps payment sources), so only the shells' dependencies can make a cycle.
+            .ignoreDependency(alwaysTrue(), resideInAnyPackage(CORE))
+            .because("a feature's shell (payment, event store, feed...) builds on others without going round in circles");
+
+    @ArchTest
+    static final ArchRule the_core_module_knows_nothing_of_the_modules_built_on_it = noClasses()
+            .should().dependOnClassesThat().resideInAnyPackage("dev.ledgerflow.projections..", "dev.ledgerflow.gateway..")
+            .because("ledger-core is the bottom layer: read models and HTTP depend on it, never the other way");
 }

@@ -9,6 +9,9 @@ import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
 import dev.ledgerflow.core.payment.processor.ProcessorSettings;
 import dev.ledgerflow.core.payment.processor.SimulatedAcquirer;
+import dev.ledgerflow.core.payment.processor.PostgresAcquirerLedger;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
@@ -18,9 +21,20 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class PaymentConfiguration {
 
+    /**
+     * The simulated acquirer, its ledger of answers in PostgreSQL (standing in for the acquirer's own
+     * database) so that it charges once per request key across restarts and instances.
+     */
     @Bean
-    Acquirer acquirer(LedgerflowProperties properties) {
-        return new SimulatedAcquirer(properties.acquirerLatency());
+    SimulatedAcquirer acquirer(LedgerflowProperties properties, ConnectionPool pool, MeterRegistry meters) {
+        SimulatedAcquirer acquirer = new SimulatedAcquirer(properties.acquirerLatency(), new PostgresAcquirerLedger(pool));
+        FunctionCounter.builder("ledger.acquirer.charges", acquirer, SimulatedAcquirer::charges)
+                .description("Payments the acquirer charged (approvals it recorded first; a replay is not a charge)")
+                .register(meters);
+        FunctionCounter.builder("ledger.acquirer.calls", acquirer, SimulatedAcquirer::calls)
+                .description("Authorization requests the acquirer received, retries and replays included")
+                .register(meters);
+        return acquirer;
     }
 
     @Bean

@@ -106,11 +106,10 @@ class TransactionApiTest extends ApiTestBase {
         Instant between;
 
         @BeforeEach
-        void some() throws InterruptedException {
+        void some() {
             deposit = (String) write("/v1/accounts/" + eur + "/deposits", "{\"amount\":700}").get("id");
-            Thread.sleep(5);
-            between = Instant.now();
-            Thread.sleep(5);
+            between = clockPast(Instant.now()); // the deposit was acknowledged before
+            clockPast(between);
             write("/v1/accounts/" + usd + "/deposits", "{\"amount\":9000}");
             transfer = (String) write("/v1/transfers", "{\"from_account\":\"" + usd + "\",\"to_account\":\"" + usd2
                     + "\",\"amount\":300,\"currency\":\"USD\"}").get("id");

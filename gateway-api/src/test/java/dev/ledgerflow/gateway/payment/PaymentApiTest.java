@@ -374,6 +374,35 @@ class PaymentApiTest extends ApiTestBase {
     }
 
     @Test
+    void the_acquirer_counts_its_charges_and_calls_on_prometheus_and_books_each_answer_once() {
+        double chargesBefore = acquirerMeter("ledger_acquirer_charges_total");
+        double callsBefore = acquirerMeter("ledger_acquirer_calls_total");
+        String approved = createCardPayment("4242424242424242", 300, "automatic");
+        String declined = createCardPayment("4000000000000002", 300, "automatic");
+        awaitFinal(approved);
+        awaitFinal(declined);
+
+        // Other tests of this class run payments too: at least these two calls, and this one charge more.
+        assertThat(acquirerMeter("ledger_acquirer_charges_total") - chargesBefore).isGreaterThanOrEqualTo(1);
+        assertThat(acquirerMeter("ledger_acquirer_calls_total") - callsBefore).isGreaterThanOrEqualTo(2);
+        Map<String, String> outcomes = Flux.usingWhen(pool.create(),
+                        c -> Flux.from(c.createStatement("select payment_id, outcome from acquirer_charges"
+                                        + " where payment_id in ($1, $2)").bind("$1", approved).bind("$2", declined).execute())
+                                .flatMap(result -> result.map(row -> Map.entry(row.get(0, String.class), row.get(1, String.class)))),
+                        c -> c.close())
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue).block(Duration.ofSeconds(10));
+        assertThat(outcomes).containsExactlyInAnyOrderEntriesOf(Map.of(approved, "approved", declined, "declined"));
+    }
+
+    private double acquirerMeter(String name) {
+        String scrape = http.get().uri("/actuator/prometheus").exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        return scrape.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " is not on /actuator/prometheus"));
+    }
+
+    @Test
     void the_event_history_lists_the_payment_changes_oldest_first() {
         String id = createCardPayment("4242424242424242", 700, "automatic");
         awaitStatus(id, "succeeded");

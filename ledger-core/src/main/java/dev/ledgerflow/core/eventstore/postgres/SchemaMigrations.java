@@ -15,6 +15,9 @@ public final class SchemaMigrations {
         return Flyway.configure()
                 .dataSource(settings.jdbcUrl(), settings.username(), settings.password())
                 .locations("classpath:db/migration")
+                // Each module numbers its own migrations (ledger-core 1.., projections 100.., gateway-api 200..),
+                // so a new one of a module can sort below one another module applied earlier.
+                .outOfOrder(true)
                 .load()
                 .migrate();
     }

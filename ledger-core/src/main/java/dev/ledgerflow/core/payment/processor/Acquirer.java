@@ -5,8 +5,8 @@ import reactor.core.publisher.Mono;
 /**
  * The port to the card and UPI acquirer: authorizes payments and exchanges card numbers for tokens.
  *
- * <p>{@link #authorize} is idempotent by payment id: a retried request (after a timeout, a crash or a
- * restart of the processor) answers the first outcome again and never charges twice. Timeouts are
+ * <p>{@link #authorize} is idempotent by {@link AuthorizationRequest#idempotencyKey()}: a retried request (after a timeout, a crash, a
+ * restart of the processor or another instance) answers the first outcome again and never charges twice. Timeouts are
  * the caller's concern: an answer may never come.
  */
 public interface Acquirer {

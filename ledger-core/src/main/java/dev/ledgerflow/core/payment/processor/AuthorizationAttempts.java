@@ -10,7 +10,7 @@ import reactor.util.retry.Retry;
 /**
  * Asks the acquirer until it answers for good: each attempt bounded by a timeout, transient errors
  * and timeouts retried with exponential backoff and jitter, then given up as {@code timeout} or
- * {@code processing_error}. Safe to retry because the acquirer is idempotent by payment id.
+ * {@code processing_error}. Safe to retry because the acquirer is idempotent by the request's key (payment and attempt).
  */
 final class AuthorizationAttempts {
 

@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * One authorization to ask of the acquirer.
  *
- * @param paymentId also the acquirer's idempotency key: a retried request never charges twice
+ * @param paymentId the payment to authorize; with the attempt, it makes the request's {@link #idempotencyKey()}
  * @param amount amount and currency to authorize
  * @param instrument what to charge: never a card number, only the acquirer's token for it
  */
@@ -18,6 +18,16 @@ public record AuthorizationRequest(String paymentId, Money amount, Instrument in
         IdChecks.require(paymentId, "pay_");
         Objects.requireNonNull(amount, "amount");
         Objects.requireNonNull(instrument, "instrument");
+    }
+
+    /**
+     * The key the acquirer de-duplicates on (as Stripe's {@code Idempotency-Key}): derived from the
+     * payment and its authorization attempt, so every retry of it (after a timeout, a crash, or by
+     * another instance) is the same request and never a second charge. A payment is authorized at
+     * most once, so its attempt is always the first.
+     */
+    public String idempotencyKey() {
+        return paymentId + ":authorization:1";
     }
 
     /** The external payment method, as the acquirer knows it. */

@@ -42,7 +42,7 @@ import reactor.core.publisher.Mono;
  *
  * <p>Duplicates are harmless, so the feed's at-least-once delivery is enough: a payment this instance
  * knows is no longer processing is skipped without asking the acquirer; the acquirer answers a
- * repeated payment id with its first answer and no second charge; and an outcome the stream already
+ * repeated request key (per payment and attempt) with its first answer and no second charge; and an outcome the stream already
  * holds is "already done". An outcome for a payment that moved on meanwhile (approved after a cancel
  * made through another instance) is rejected as {@code invalid_state} and dropped.
  */

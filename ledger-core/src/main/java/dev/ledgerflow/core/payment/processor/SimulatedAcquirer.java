@@ -23,9 +23,11 @@ import reactor.core.publisher.Mono;
  * declines ({@code card_declined}); {@code success@upi} and any other handle approve. An unknown
  * token approves as well.
  *
- * <p>Each payment id's final answer is remembered: asking again answers the same and never charges
- * twice. The decision is taken when the latency has passed; a caller that gave up before that charged
- * nothing.
+ * <p>Each request's final answer is kept in an {@link AcquirerLedger} by its idempotency key: asking
+ * again answers the same and never charges twice; with the ledger in PostgreSQL that holds across
+ * restarts and instances. The decision is taken when the latency has passed; a caller that gave up
+ * before that charged nothing. {@link #charges()} counts the approvals this acquirer recorded first
+ * (real charges), {@link #calls()} every request, repeats included.
  */
 public final class SimulatedAcquirer implements Acquirer {
 
@@ -61,18 +63,27 @@ public final class SimulatedAcquirer implements Acquirer {
             "4000000000000259", Scenario.NO_ANSWER);
 
     private final Duration latency;
-    private final ConcurrentMap<String, AcquirerResponse> finalAnswers = new ConcurrentHashMap<>();
+    private final AcquirerLedger ledger;
     private final ConcurrentMap<String, Integer> transientFailures = new ConcurrentHashMap<>();
-    private final AtomicLong authorizeCalls = new AtomicLong();
-    private final AtomicLong distinctCharges = new AtomicLong();
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong charges = new AtomicLong();
 
-    /** @param latency how long each answer takes ({@link #LATENCY_DEFAULT} is typical) */
+    /** An acquirer whose ledger is in this process's memory. */
     public SimulatedAcquirer(Duration latency) {
+        this(latency, AcquirerLedger.inMemory());
+    }
+
+    /**
+     * @param latency how long each answer takes ({@link #LATENCY_DEFAULT} is typical)
+     * @param ledger where the final answers are kept
+     */
+    public SimulatedAcquirer(Duration latency, AcquirerLedger ledger) {
         Objects.requireNonNull(latency, "latency");
         if (latency.isNegative()) {
             throw new IllegalArgumentException("latency must not be negative");
         }
         this.latency = latency;
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
     }
 
     @Override
@@ -86,30 +97,27 @@ public final class SimulatedAcquirer implements Acquirer {
     @Override
     public Mono<AcquirerResponse> authorize(AuthorizationRequest request) {
         return Mono.defer(() -> {
-            authorizeCalls.incrementAndGet();
+            calls.incrementAndGet();
             Scenario scenario = scenario(request.instrument());
             if (scenario == Scenario.NO_ANSWER) {
                 return Mono.never();
             }
-            return Mono.delay(latency).map(tick -> answer(request.paymentId(), scenario));
+            return Mono.delay(latency).flatMap(tick -> answer(request, scenario));
         });
     }
 
-    /** Payments approved, each counted once however often it was asked for. */
-    public long distinctCharges() {
-        return distinctCharges.get();
+    /** Payments this acquirer charged: approvals it recorded first, each counted once however often asked. */
+    public long charges() {
+        return charges.get();
     }
 
     /** Calls of {@link #authorize}, repeats and unanswered ones included. */
-    public long authorizeCalls() {
-        return authorizeCalls.get();
+    public long calls() {
+        return calls.get();
     }
 
-    private AcquirerResponse answer(String paymentId, Scenario scenario) {
-        AcquirerResponse remembered = finalAnswers.get(paymentId);
-        if (remembered != null) {
-            return remembered;
-        }
+    private Mono<AcquirerResponse> answer(AuthorizationRequest request, Scenario scenario) {
+        String paymentId = request.paymentId();
         AcquirerResponse response = switch (scenario) {
             case APPROVE -> new AcquirerResponse.Approved();
             case CARD_DECLINED -> new AcquirerResponse.Declined(FailureCode.CARD_DECLINED);
@@ -120,17 +128,15 @@ public final class SimulatedAcquirer implements Acquirer {
             case NO_ANSWER -> throw new IllegalStateException("an unanswered request has no answer");
         };
         if (response instanceof AcquirerResponse.TransientError) {
-            return response;
+            return Mono.just(response);
         }
-        // Two concurrent requests for one payment: the first answer wins and is the only charge.
-        AcquirerResponse first = finalAnswers.putIfAbsent(paymentId, response);
-        if (first != null) {
-            return first;
-        }
-        if (response instanceof AcquirerResponse.Approved) {
-            distinctCharges.incrementAndGet();
-        }
-        return response;
+        // Concurrent or repeated requests for one key: the first recorded answer stands and is the only charge.
+        return ledger.recordOnce(request, response).map(recorded -> {
+            if (recorded.first() && recorded.answer() instanceof AcquirerResponse.Approved) {
+                charges.incrementAndGet();
+            }
+            return recorded.answer();
+        });
     }
 
     private static Scenario scenario(Instrument instrument) {

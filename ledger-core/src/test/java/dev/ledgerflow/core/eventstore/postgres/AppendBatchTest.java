@@ -1,6 +1,7 @@
 package dev.ledgerflow.core.eventstore.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.core.account.AccountBalances;
 import dev.ledgerflow.core.eventstore.AccountOpening;
@@ -335,8 +336,8 @@ class AppendBatchTest {
 
             assertThat(results).hasSize(600).allMatch(r -> r instanceof Appended);
             assertThat(accounts.stream().mapToLong(AppendBatchTest.this::posted).sum()).isEqualTo(3_000_000);
-            // The other writer's sessions report their statistics as they end.
-            Thread.sleep(500);
+            // The other writer's sessions report their statistics as they end: wait until they have.
+            await().atMost(TIMEOUT).until(() -> sessionsOf("batch-test-other") == 0);
             assertThat(deadlocks()).isEqualTo(deadlocksBefore);
         }
     }
@@ -384,6 +385,17 @@ class AppendBatchTest {
 
     private Connection jdbc() throws SQLException {
         return DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password());
+    }
+
+    private long sessionsOf(String applicationName) throws SQLException {
+        try (Connection jdbc = jdbc();
+                var statement = jdbc.prepareStatement("select count(*) from pg_stat_activity where application_name = ?")) {
+            statement.setString(1, applicationName);
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
     }
 
     private long deadlocks() throws SQLException {

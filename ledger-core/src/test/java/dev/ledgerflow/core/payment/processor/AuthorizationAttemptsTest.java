@@ -31,7 +31,7 @@ class AuthorizationAttemptsTest {
                 .expectNoEvent(Duration.ofMillis(20))
                 .expectNext(new Outcome.Authorized())
                 .verifyComplete();
-        assertThat(acquirer.authorizeCalls()).isEqualTo(1);
+        assertThat(acquirer.calls()).isEqualTo(1);
     }
 
     @Test
@@ -43,7 +43,7 @@ class AuthorizationAttemptsTest {
                 .expectNoEvent(Duration.ofMillis(20))
                 .expectNext(new Outcome.Failed(FailureCode.INSUFFICIENT_FUNDS))
                 .verifyComplete();
-        assertThat(acquirer.authorizeCalls()).isEqualTo(1);
+        assertThat(acquirer.calls()).isEqualTo(1);
     }
 
     @Test
@@ -56,8 +56,8 @@ class AuthorizationAttemptsTest {
                 .expectNoEvent(Duration.ofMillis(360))
                 .expectNext(new Outcome.Authorized())
                 .verifyComplete();
-        assertThat(acquirer.authorizeCalls()).isEqualTo(3);
-        assertThat(acquirer.distinctCharges()).isEqualTo(1);
+        assertThat(acquirer.calls()).isEqualTo(3);
+        assertThat(acquirer.charges()).isEqualTo(1);
     }
 
     @Test
@@ -70,8 +70,8 @@ class AuthorizationAttemptsTest {
                 .expectNoEvent(Duration.ofMillis(8_700))
                 .expectNext(new Outcome.Failed(FailureCode.TIMEOUT))
                 .verifyComplete();
-        assertThat(acquirer.authorizeCalls()).isEqualTo(4);
-        assertThat(acquirer.distinctCharges()).isZero();
+        assertThat(acquirer.calls()).isEqualTo(4);
+        assertThat(acquirer.charges()).isZero();
     }
 
     @Test

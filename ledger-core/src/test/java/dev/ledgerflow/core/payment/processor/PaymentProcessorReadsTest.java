@@ -101,14 +101,14 @@ class PaymentProcessorReadsTest {
         void canceled_through_another_instance_before_authorization_stays_canceled_and_the_outcome_is_dropped() {
             String payment = ledger.cardPayment(acquirer, APPROVED, CaptureMethod.MANUAL);
             ledger.execute(new CancelPayment(payment, Instant.now()));
-            long chargesBefore = acquirer.distinctCharges();
-            long callsBefore = acquirer.authorizeCalls();
+            long chargesBefore = acquirer.charges();
+            long callsBefore = acquirer.calls();
 
             handOver(created(payment));
 
             // Unseen here, the cancel is found by the append of the outcome: its version conflicts.
-            assertThat(acquirer.authorizeCalls() - callsBefore).isEqualTo(1);
-            assertThat(acquirer.distinctCharges() - chargesBefore).isEqualTo(1);
+            assertThat(acquirer.calls() - callsBefore).isEqualTo(1);
+            assertThat(acquirer.charges() - chargesBefore).isEqualTo(1);
             assertThat(ledger.payment(payment).status()).isEqualTo(PaymentStatus.CANCELED);
             assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.canceled");
             assertThat(processorStore.wholeStreamReads()).isEqualTo(1); // after the conflict, once
@@ -121,11 +121,11 @@ class PaymentProcessorReadsTest {
                     (PaymentCommand) new CancelPayment(payment, Instant.now()), EventMetadata.of(ledger.merchant))).block(WAIT))
                     .isInstanceOf(CommandResult.Done.class);
             processorStore.reset();
-            long callsBefore = acquirer.authorizeCalls();
+            long callsBefore = acquirer.calls();
 
             handOver(created(payment));
 
-            assertThat(acquirer.authorizeCalls()).isEqualTo(callsBefore);
+            assertThat(acquirer.calls()).isEqualTo(callsBefore);
             assertThat(processorStore.streamReads()).isZero();
             assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.canceled");
         }
@@ -133,16 +133,16 @@ class PaymentProcessorReadsTest {
         @Test
         void handed_over_again_is_not_authorized_twice() {
             String payment = ledger.cardPayment(acquirer, APPROVED, CaptureMethod.AUTOMATIC);
-            long callsBefore = acquirer.authorizeCalls();
-            long chargesBefore = acquirer.distinctCharges();
+            long callsBefore = acquirer.calls();
+            long chargesBefore = acquirer.charges();
 
             handOver(created(payment));
             handOver(created(payment)); // this instance remembers the outcome: skipped
             newProcessor(); // a restart remembers nothing: asked again, answered as before, already done
             handOver(created(payment));
 
-            assertThat(acquirer.authorizeCalls() - callsBefore).isEqualTo(2);
-            assertThat(acquirer.distinctCharges() - chargesBefore).isEqualTo(1);
+            assertThat(acquirer.calls() - callsBefore).isEqualTo(2);
+            assertThat(acquirer.charges() - chargesBefore).isEqualTo(1);
             assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.succeeded");
         }
     }

@@ -91,31 +91,31 @@ class PaymentProcessorTest {
 
     @Test
     void the_transient_card_succeeds_on_the_third_attempt_with_one_charge() {
-        long callsBefore = acquirer.authorizeCalls();
-        long chargesBefore = acquirer.distinctCharges();
+        long callsBefore = acquirer.calls();
+        long chargesBefore = acquirer.charges();
 
         String payment = ledger.cardPayment(acquirer, "4000000000000119", CaptureMethod.AUTOMATIC);
 
         assertThat(awaitDecided(payment).status()).isEqualTo(PaymentStatus.SUCCEEDED);
-        assertThat(acquirer.authorizeCalls() - callsBefore).isEqualTo(3);
-        assertThat(acquirer.distinctCharges() - chargesBefore).isEqualTo(1);
+        assertThat(acquirer.calls() - callsBefore).isEqualTo(3);
+        assertThat(acquirer.charges() - chargesBefore).isEqualTo(1);
         assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.succeeded");
     }
 
     @Test
     void the_unanswering_card_fails_with_timeout_after_every_attempt_timed_out() {
-        long callsBefore = acquirer.authorizeCalls();
+        long callsBefore = acquirer.calls();
 
         String payment = ledger.cardPayment(acquirer, "4000000000000259", CaptureMethod.AUTOMATIC);
 
         assertThat(awaitDecided(payment).failureCode()).isEqualTo(FailureCode.TIMEOUT);
-        assertThat(acquirer.authorizeCalls() - callsBefore).isEqualTo(SETTINGS.attemptsMax());
+        assertThat(acquirer.calls() - callsBefore).isEqualTo(SETTINGS.attemptsMax());
         assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.failed");
     }
 
     @Test
     void a_wallet_payment_is_authorized_without_asking_the_acquirer() {
-        long callsBefore = acquirer.authorizeCalls();
+        long callsBefore = acquirer.calls();
 
         String automatic = ledger.walletPayment(2_500, CaptureMethod.AUTOMATIC);
         String manual = ledger.walletPayment(2_500, CaptureMethod.MANUAL);
@@ -123,7 +123,7 @@ class PaymentProcessorTest {
         assertThat(awaitDecided(automatic).status()).isEqualTo(PaymentStatus.SUCCEEDED);
         assertThat(awaitDecided(automatic).amountCapturedMinor()).isEqualTo(2_500);
         assertThat(awaitDecided(manual).status()).isEqualTo(PaymentStatus.REQUIRES_CAPTURE);
-        assertThat(acquirer.authorizeCalls()).isEqualTo(callsBefore);
+        assertThat(acquirer.calls()).isEqualTo(callsBefore);
     }
 
     @Test

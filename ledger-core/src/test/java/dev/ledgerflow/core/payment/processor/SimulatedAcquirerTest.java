@@ -90,8 +90,8 @@ class SimulatedAcquirerTest {
                 .blockLast(WAIT);
         acquirer.authorize(card(payment, "4242424242424242")).block(WAIT);
 
-        assertThat(acquirer.authorizeCalls()).isEqualTo(21);
-        assertThat(acquirer.distinctCharges()).isEqualTo(1);
+        assertThat(acquirer.calls()).isEqualTo(21);
+        assertThat(acquirer.charges()).isEqualTo(1);
     }
 
     @Test
@@ -102,7 +102,7 @@ class SimulatedAcquirerTest {
 
         assertThat(acquirer.authorize(card(payment, "4000000000000002")).block(WAIT))
                 .isEqualTo(new Declined(FailureCode.CARD_DECLINED));
-        assertThat(acquirer.distinctCharges()).isZero();
+        assertThat(acquirer.charges()).isZero();
     }
 
     private AuthorizationRequest card(String paymentId, String number) {
