@@ -157,6 +157,37 @@ class ScaleOutTest {
         }
     }
 
+    @Test
+    @Order(5)
+    @SuppressWarnings("unchecked")
+    void admin_cluster_shows_the_live_instances_who_owns_each_partition_lease_ages_and_lag() {
+        TestCluster.Instance d = cluster.instances.get(3);
+        await().atMost(WAIT).untilAsserted(() -> {
+            Map<String, Object> view = TestCluster.get(d.http, ApiTest.ADMIN_KEY, "/admin/cluster");
+            assertThat(view.get("instance_id")).isEqualTo("d");
+            List<Map<String, Object>> instances = (List<Map<String, Object>>) view.get("instances");
+            assertThat(instances).extracting(i -> i.get("instance_id")).containsExactlyInAnyOrder("a", "b", "d");
+            List<Map<String, Object>> groups = (List<Map<String, Object>>) view.get("groups");
+            Map<String, Object> processor = groups.stream().filter(g -> PROCESSOR.equals(g.get("group"))).findFirst().orElseThrow();
+            assertThat(processor.get("kind")).isEqualTo("partitioned");
+            assertThat(processor.get("unowned")).isEqualTo(0);
+            assertThat(((Map<String, Integer>) processor.get("owners")).values().stream().mapToInt(Integer::intValue).sum())
+                    .isEqualTo(PARTITIONS);
+            List<Map<String, Object>> leases = (List<Map<String, Object>>) processor.get("leases");
+            assertThat(leases).hasSize(PARTITIONS).allSatisfy(lease -> {
+                assertThat(lease.get("owner")).isIn("a", "b", "d");
+                assertThat(((Number) lease.get("heartbeat_age_ms")).longValue()).isLessThan(TestCluster.LEASE_TTL.toMillis());
+                assertThat(((Number) lease.get("lease_age_ms")).longValue()).isGreaterThanOrEqualTo(0);
+                assertThat(((Number) lease.get("lag_events")).longValue()).isGreaterThanOrEqualTo(0);
+            });
+            assertThat(groups).extracting(g -> g.get("kind")).contains("projection");
+        });
+        // Admin only.
+        assertThat(d.http.get().uri("/admin/cluster").header("Authorization", "Bearer " + merchant.key())
+                .exchangeToMono(response -> reactor.core.publisher.Mono.just(response.statusCode().value()))
+                .block(WAIT)).isEqualTo(401);
+    }
+
     /** Creates {@code n} card payments, spread round robin over {@code through}, a few at a time. */
     Flux<String> pay(int n, List<TestCluster.Instance> through) {
         AtomicInteger next = new AtomicInteger();
