@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 final class ServiceProcess implements AutoCloseable {
 
     private static final Pattern POSTGRES_PORT = Pattern.compile("Embedded PostgreSQL on port (\\d+)");
+    private static final Pattern REDIS_PORT = Pattern.compile("Embedded Redis on port (\\d+)");
     private static final Pattern KAFKA_BOOTSTRAP = Pattern.compile("Embedded Kafka on (\\S+), data in");
 
     private final Process process;
@@ -31,10 +32,18 @@ final class ServiceProcess implements AutoCloseable {
     final String postgresJdbcUrl;
     /** The embedded Kafka broker's bootstrap servers; null when the service runs without Kafka. */
     final String kafkaBootstrap;
+    /** The embedded Redis's port (the first instance's, which the others share). */
+    final int redisPort;
+    /** The name this instance has among others ({@code /admin/cluster}). */
+    final String instanceId;
     private final Path workDirectory;
+    private final Path dataDirectory;
 
     private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl, String kafkaBootstrap,
-            Path workDirectory) {
+            int redisPort, String instanceId, Path workDirectory, Path dataDirectory) {
+        this.redisPort = redisPort;
+        this.instanceId = instanceId;
+        this.dataDirectory = dataDirectory;
         this.workDirectory = workDirectory;
         this.process = process;
         this.port = port;
@@ -45,9 +54,27 @@ final class ServiceProcess implements AutoCloseable {
 
     static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties)
             throws IOException, InterruptedException {
+        return start(classpath, workDirectory, workDirectory.resolve("data"), jvmOptions, properties,
+                "ak_bench_" + Long.toHexString(System.nanoTime()), "instance-1", null, 0, null);
+    }
+
+    /**
+     * One more instance of the service on the first one's embedded PostgreSQL and Redis (and its data
+     * folder, for the same key of webhook secrets): {@code --instances N} of the benchmark.
+     */
+    static ServiceProcess startAnother(ServiceProcess first, int number, String classpath, List<String> jvmOptions,
+            List<String> properties) throws IOException, InterruptedException {
+        Path work = first.workDirectory.resolve("instance-" + number);
+        Files.createDirectories(work);
+        String pgPort = first.postgresJdbcUrl.replaceAll(".*localhost:(\\d+)/.*", "$1");
+        return start(classpath, work, first.dataDirectory, jvmOptions, properties, first.adminKey, "instance-" + number,
+                "postgresql://postgres@localhost:" + pgPort + "/ledgerflow", first.redisPort, first.postgresJdbcUrl);
+    }
+
+    private static ServiceProcess start(String classpath, Path workDirectory, Path data, List<String> jvmOptions,
+            List<String> properties, String adminKey, String instanceId, String postgresUrl, int sharedRedisPort,
+            String sharedJdbcUrl) throws IOException, InterruptedException {
         int port = freePort();
-        String adminKey = "ak_bench_" + Long.toHexString(System.nanoTime());
-        Path data = workDirectory.resolve("data");
         Files.createDirectories(data);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -62,12 +89,18 @@ final class ServiceProcess implements AutoCloseable {
         builder.environment().put("LEDGER_ADMIN_KEY", adminKey);
         builder.environment().remove("LEDGER_POSTGRES_URL");
         builder.environment().remove("LEDGER_REDIS_URL");
+        builder.environment().put("LEDGER_CLUSTER_INSTANCE_ID", instanceId);
+        if (postgresUrl != null) { // another instance: the first one's servers
+            builder.environment().put("LEDGER_POSTGRES_URL", postgresUrl);
+            builder.environment().put("LEDGER_REDIS_URL", "redis://localhost:" + sharedRedisPort);
+        }
         // Kafka only when the harness asks for it (-Dledger.embedded.kafka=true): a relay disturbs every other figure.
         builder.environment().remove("LEDGER_KAFKA_BOOTSTRAP");
         builder.environment().remove("LEDGER_EMBEDDED_KAFKA");
         Process process = builder.start();
         Path log = workDirectory.resolve("service.log");
         CompletableFuture<Integer> postgresPort = new CompletableFuture<>();
+        CompletableFuture<Integer> redisPort = new CompletableFuture<>();
         CompletableFuture<String> kafkaBootstrap = new CompletableFuture<>();
         CompletableFuture<Void> started = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
@@ -80,6 +113,10 @@ final class ServiceProcess implements AutoCloseable {
                     Matcher matcher = POSTGRES_PORT.matcher(line);
                     if (matcher.find()) {
                         postgresPort.complete(Integer.parseInt(matcher.group(1)));
+                    }
+                    Matcher redis = REDIS_PORT.matcher(line);
+                    if (redis.find()) {
+                        redisPort.complete(Integer.parseInt(redis.group(1)));
                     }
                     Matcher kafka = KAFKA_BOOTSTRAP.matcher(line);
                     if (kafka.find()) {
@@ -98,9 +135,13 @@ final class ServiceProcess implements AutoCloseable {
         pump.start();
         try {
             started.get(180, TimeUnit.SECONDS);
+            if (sharedJdbcUrl != null) {
+                return new ServiceProcess(process, port, adminKey, sharedJdbcUrl, null, sharedRedisPort, instanceId,
+                        workDirectory, data);
+            }
             int pgPort = postgresPort.get(1, TimeUnit.SECONDS);
             return new ServiceProcess(process, port, adminKey, "jdbc:postgresql://localhost:" + pgPort + "/ledgerflow?user=postgres",
-                    kafkaBootstrap.getNow(null), workDirectory);
+                    kafkaBootstrap.getNow(null), redisPort.get(1, TimeUnit.SECONDS), instanceId, workDirectory, data);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("the service did not start; see " + log, e);
@@ -118,6 +159,12 @@ final class ServiceProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /** Ends the process at once (SIGKILL), as a crash would: no shutdown hook, no lease given back. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
     }
 
     @Override
