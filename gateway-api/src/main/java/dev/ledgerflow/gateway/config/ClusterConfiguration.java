@@ -4,6 +4,8 @@ import dev.ledgerflow.core.cluster.ClusterSettings;
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.cluster.LeaseStore;
 import dev.ledgerflow.core.cluster.PartitionedFeed;
+import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
+import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.core.feed.FeedConsumer;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
@@ -20,9 +22,27 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(ClusterProperties.class)
 class ClusterConfiguration {
 
+    /**
+     * The leases' own PostgreSQL sessions: a heartbeat must never queue behind the API's appends for a
+     * pooled connection, or a busy instance would lose its leases (seen in the benchmark with two
+     * instances on two cores, on the shared pool). Heartbeats, claims, releases and the fenced
+     * checkpoint saves of every lease group: a handful of statements a second.
+     */
+    record ClusterPostgres(ConnectionPool pool) implements AutoCloseable {
+        @Override
+        public void close() {
+            pool.dispose();
+        }
+    }
+
+    @Bean(destroyMethod = "close")
+    ClusterPostgres clusterPostgres(PostgresSettings settings) {
+        return new ClusterPostgres(PostgresConnections.pooled(settings, "ledgerflow-cluster", 4));
+    }
+
     @Bean
-    LeaseStore leaseStore(ConnectionPool pool) {
-        return new LeaseStore(pool);
+    LeaseStore leaseStore(ClusterPostgres postgres) {
+        return new LeaseStore(postgres.pool());
     }
 
     @Bean(destroyMethod = "close")

@@ -51,6 +51,7 @@ public final class LeaseCoordinator implements AutoCloseable {
     private final ClusterSettings settings;
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final Sinks.Many<Boolean> pokes = Sinks.many().multicast().directBestEffort();
+    private final Sinks.Many<LeaseStore.Beat> beats = Sinks.many().multicast().directBestEffort();
     private volatile long lastBeatNanos = System.nanoTime();
     private Disposable running; // guarded by this
     private volatile boolean halted;
@@ -148,19 +149,32 @@ public final class LeaseCoordinator implements AutoCloseable {
                 }));
     }
 
-    /** Starts the heartbeats; does nothing when running. */
+    /**
+     * Starts the heartbeats; does nothing when running. Renewing and rebalancing run apart: a heartbeat
+     * never waits for a member that is stopping or starting (which may take a while under load), so
+     * the leases stay renewed meanwhile; rebalancing works on the latest heartbeat's answer.
+     */
     public synchronized LeaseCoordinator start() {
         if (running != null || closed) {
             return this;
         }
         lastBeatNanos = System.nanoTime();
-        running = Flux.merge(Flux.interval(Duration.ZERO, settings.heartbeatInterval()).map(tick -> true), pokes.asFlux())
+        Disposable renewing = Flux.merge(Flux.interval(Duration.ZERO, settings.heartbeatInterval()).map(tick -> true),
+                        pokes.asFlux())
                 .onBackpressureDrop()
                 .concatMap(tick -> beat().onErrorResume(error -> {
                     failed(error);
                     return Mono.empty();
                 }), 1)
                 .subscribe();
+        Disposable rebalancing = beats.asFlux()
+                .onBackpressureLatest()
+                .concatMap(beat -> rebalance(beat).onErrorResume(error -> {
+                    log.warn("Rebalancing the leases of {} failed; trying again after the next heartbeat", instanceId(), error);
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+        running = reactor.core.Disposables.composite(renewing, rebalancing);
         log.info("Cluster member {} started: {} partitions, leases expire {} after the last heartbeat, every {}",
                 instanceId(), settings.partitions(), settings.leaseTtl(), settings.heartbeatInterval());
         return this;
@@ -170,25 +184,36 @@ public final class LeaseCoordinator implements AutoCloseable {
         pokes.tryEmitNext(true);
     }
 
-    /** One heartbeat and the rebalancing it calls for. */
+    /** One heartbeat: renews everything in one statement and hands the answer to the rebalancing. */
     private Mono<Void> beat() {
         if (groups.isEmpty() || halted) {
             return Mono.empty();
         }
         List<String> names = List.copyOf(groups.keySet());
         return store.heartbeat(instanceId(), settings.host(), names, settings.leaseTtl())
-                .doOnNext(beat -> lastBeatNanos = System.nanoTime())
-                .flatMap(beat -> Flux.fromIterable(names)
-                        .concatMap(name -> {
-                            Group group = groups.get(name);
-                            LeaseStore.GroupView view = beat.groups().get(name);
-                            if (group == null || view == null) {
-                                return Mono.empty();
-                            }
-                            List<Lease> held = beat.held().stream().filter(lease -> lease.group().equals(name)).toList();
-                            return rebalance(group, held, view);
-                        })
-                        .then());
+                .doOnNext(beat -> {
+                    lastBeatNanos = System.nanoTime();
+                    beats.tryEmitNext(beat);
+                })
+                .then();
+    }
+
+    /** The rebalancing a heartbeat's answer calls for, group by group. */
+    private Mono<Void> rebalance(LeaseStore.Beat beat) {
+        if (halted) {
+            return Mono.empty();
+        }
+        return Flux.fromIterable(beat.groups().keySet())
+                .concatMap(name -> {
+                    Group group = groups.get(name);
+                    LeaseStore.GroupView view = beat.groups().get(name);
+                    if (group == null || view == null) {
+                        return Mono.empty();
+                    }
+                    List<Lease> held = beat.held().stream().filter(lease -> lease.group().equals(name)).toList();
+                    return rebalance(group, held, view);
+                })
+                .then();
     }
 
     private Mono<Void> rebalance(Group group, List<Lease> held, LeaseStore.GroupView view) {
