@@ -61,6 +61,9 @@ public final class BenchMain {
         Path results = Path.of(options.getOrDefault("results", "bench/results"));
 
         ServiceProcess service = null;
+        int instanceCount = Integer.parseInt(options.getOrDefault("instances", "1"));
+        List<ServiceProcess> others = new ArrayList<>();
+        List<String> baseUrls = new ArrayList<>();
         CpuMeter cpuMeter = null;
         String baseUrl = options.get("base-url");
         String adminKey = options.get("admin-key");
@@ -91,6 +94,24 @@ public final class BenchMain {
                 report.environment("kafka", "a KRaft broker embedded in the service JVM at " + kafkaBootstrap
                         + "; the relay publishes during every scenario of this run");
             }
+            baseUrls.add(baseUrl);
+            for (int n = 2; n <= instanceCount; n++) {
+                System.out.println("Starting instance " + n + " on the same PostgreSQL and Redis");
+                ServiceProcess another = ServiceProcess.startAnother(service, n, required(options, "service-classpath"), jvm, properties);
+                others.add(another);
+                baseUrls.add("http://localhost:" + another.port);
+            }
+            if (instanceCount > 1) {
+                report.environment("instances", instanceCount + " service processes on one PostgreSQL and Redis (the first one's"
+                        + " embedded servers), end-to-end load spread round robin over them; CPU below is the first process's only");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> others.forEach(other -> {
+                    try {
+                        other.close();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })));
+            }
             cpuMeter = new CpuMeter(service.pid(), work.resolve("data"));
             report.meter(cpuMeter);
             ServiceProcess started = service;
@@ -103,6 +124,7 @@ public final class BenchMain {
             }));
         } else {
             report.environment("service", baseUrl);
+            baseUrls.add(baseUrl);
         }
         try {
             Checks checks = new Checks(required(Map.of("postgres-jdbc-url", jdbcUrl == null ? "" : jdbcUrl), "postgres-jdbc-url"));
@@ -126,8 +148,17 @@ public final class BenchMain {
                     case "payments" -> run.payments();
                     case "transfers" -> run.transfers();
                     case "reads" -> run.reads();
-                    case "e2e" -> new EndToEnd(new Http(baseUrl, settings.connections()), admin, merchantKey, adminKey, report, checks)
-                            .run(Double.parseDouble(options.getOrDefault("e2e-rate", "3000")), duration);
+                    case "e2e" -> new EndToEnd(new Http(baseUrls, settings.connections()), admin, merchantKey, adminKey, report, checks,
+                            baseUrls).run(Double.parseDouble(options.getOrDefault("e2e-rate", "3000")), duration);
+                    case "takeover" -> {
+                        if (others.isEmpty()) {
+                            throw new IllegalArgumentException("the takeover scenario needs --instances 2 or more");
+                        }
+                        new Takeover(new Http(baseUrl, settings.connections()), admin, merchantKey, adminKey, report, checks)
+                                .run(others.getLast(), Double.parseDouble(options.getOrDefault("takeover-rate", "50")),
+                                        Duration.ofSeconds(Long.parseLong(options.getOrDefault("takeover-seconds", "15"))));
+                        baseUrls.removeLast();
+                    }
                     case "sse" -> new SseFanOut(baseUrl, adminKey, SseFanOut.Settings.from(options, duration), report, checks).run();
                     case "rebuild" -> new RebuildScenario(baseUrl, adminKey, report, checks,
                             Long.parseLong(options.getOrDefault("rebuild-events", "1000000")), Optional.ofNullable(cpuMeter)).run();
@@ -141,6 +172,9 @@ public final class BenchMain {
                 }
             }
         } finally {
+            for (ServiceProcess other : others) {
+                other.close();
+            }
             if (service != null) {
                 service.close();
             }

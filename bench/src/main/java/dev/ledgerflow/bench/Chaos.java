@@ -583,7 +583,8 @@ final class Chaos {
 
     private String[] relayCheckpoint() throws Exception {
         try (Connection c = checks.connect(); ResultSet rs = c.createStatement().executeQuery(
-                "select txid::text, position from consumer_checkpoints where name = '" + RelayScenario.CONSUMER + "'")) {
+                "select txid::text, position from consumer_leases where consumer = '" + RelayScenario.CONSUMER + "'"
+                        + " order by txid, position limit 1")) {
             return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : new String[] {"0", "0"};
         }
     }

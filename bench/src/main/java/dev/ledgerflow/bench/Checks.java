@@ -140,6 +140,22 @@ final class Checks {
         }
     }
 
+    /** The simulated acquirer's own book (its PostgreSQL table): one approved charge per acknowledged payment, no more. */
+    Outcome chargedOnce(Collection<String> acknowledged) throws SQLException {
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(
+                "select count(*), count(distinct payment_id) from acquirer_charges where outcome = 'approved' and payment_id = any(?)")) {
+            s.setArray(1, c.createArrayOf("text", acknowledged.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                long charges = rs.getLong(1);
+                long payments = rs.getLong(2);
+                return new Outcome("the acquirer charged every acknowledged payment exactly once (acquirer_charges)",
+                        charges == acknowledged.size() && payments == acknowledged.size(),
+                        acknowledged.size() + " payments, " + charges + " charges of " + payments + " payments");
+            }
+        }
+    }
+
     long count(String sql) throws SQLException {
         try (Connection c = connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
             rs.next();

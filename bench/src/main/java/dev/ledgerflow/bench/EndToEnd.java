@@ -38,7 +38,15 @@ final class EndToEnd {
     private final Report report;
     private final Checks checks;
 
+    private final List<String> instances;
+
     EndToEnd(Http http, Http admin, String merchantKey, String adminKey, Report report, Checks checks) {
+        this(http, admin, merchantKey, adminKey, report, checks, List.of());
+    }
+
+    /** @param instances the base URLs of every instance the load is spread over, for their acquirer counters */
+    EndToEnd(Http http, Http admin, String merchantKey, String adminKey, Report report, Checks checks, List<String> instances) {
+        this.instances = instances;
         this.http = http;
         this.admin = admin;
         this.merchantKey = merchantKey;
@@ -66,6 +74,7 @@ final class EndToEnd {
 
             Map<String, Long> dueById = new ConcurrentHashMap<>();
             String run = Long.toHexString(System.nanoTime());
+            double chargesBefore = AcquirerCounters.charges(instances);
             ProjectionLag lag = ProjectionLag.sample(admin, adminKey);
             long started = System.nanoTime();
             Load.Result posts = Load.fixedRate("end to end: create (POST only)", perSecond, duration, 20_000,
@@ -120,6 +129,13 @@ final class EndToEnd {
                     receiver.badSignatures.sum() == 0 && receiver.otherTypes.sum() == 0,
                     receiver.badSignatures.sum() + " bad signatures, " + receiver.otherTypes.sum() + " events of unsubscribed types"));
             report.check(checks.paymentsExistOnce(acknowledged));
+            report.check(checks.chargedOnce(acknowledged));
+            if (!instances.isEmpty()) {
+                double charged = AcquirerCounters.charges(instances) - chargesBefore;
+                report.check(new Checks.Outcome("ledger_acquirer_charges_total, summed over the " + instances.size()
+                        + " instance(s), grew by the number of acknowledged payments", charged == acknowledged.size(),
+                        String.format("%d payments, %.0f charges counted", acknowledged.size(), charged)));
+            }
             report.check(checks.paymentsProjectedSucceeded(acknowledged, Duration.ofMinutes(2)));
             report.check(checks.booksBalance());
         } finally {

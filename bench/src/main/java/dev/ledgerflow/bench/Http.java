@@ -17,20 +17,32 @@ final class Http {
         }
     }
 
-    private final HttpClient client;
+    private final java.util.List<HttpClient> clients;
+    private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
     Http(String baseUrl, int connections) {
+        this(java.util.List.of(baseUrl), connections);
+    }
+
+    /** Requests spread round robin over several instances of the service, {@code connections} to each. */
+    Http(java.util.List<String> baseUrls, int connections) {
         ConnectionProvider pool = ConnectionProvider.builder("bench-" + connections)
                 .maxConnections(connections)
                 .pendingAcquireMaxCount(-1)
                 .pendingAcquireTimeout(Duration.ofMinutes(5))
                 .build();
-        this.client = HttpClient.create(pool).baseUrl(baseUrl).keepAlive(true).responseTimeout(Duration.ofSeconds(30));
+        this.clients = baseUrls.stream()
+                .map(baseUrl -> HttpClient.create(pool).baseUrl(baseUrl).keepAlive(true).responseTimeout(Duration.ofSeconds(30)))
+                .toList();
+    }
+
+    private HttpClient client() {
+        return clients.get(Math.floorMod(next.getAndIncrement(), clients.size()));
     }
 
     Mono<Response> post(String path, String bearer, String json, String idempotencyKey) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return client.headers(h -> {
+        return client().headers(h -> {
                     h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer);
                     h.set(HttpHeaderNames.CONTENT_TYPE, "application/json");
                     h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
@@ -47,7 +59,7 @@ final class Http {
     }
 
     Mono<Response> get(String path, String bearer) {
-        return client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer))
+        return client().headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer))
                 .get()
                 .uri(path)
                 .responseSingle((response, bytes) -> bytes.asString(StandardCharsets.UTF_8)
@@ -56,7 +68,7 @@ final class Http {
     }
 
     Mono<Response> delete(String path, String bearer) {
-        return client.headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer))
+        return client().headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + bearer))
                 .delete()
                 .uri(path)
                 .responseSingle((response, bytes) -> bytes.asString(StandardCharsets.UTF_8)

@@ -219,7 +219,8 @@ final class RelayScenario {
 
     /** The relay's saved checkpoint: what a restart would resume after; saved at least once a second while it moves. */
     private Point savedCheckpoint() throws Exception {
-        return point("select txid::text, position from consumer_checkpoints where name = '" + CONSUMER + "'", new Point(0, 0));
+        return point("select txid::text, position from consumer_leases where consumer = '" + CONSUMER + "'"
+                + " order by txid, position limit 1", new Point(0, 0));
     }
 
     private Point point(String sql, Point none) throws Exception {

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 final class ServiceProcess implements AutoCloseable {
 
     private static final Pattern POSTGRES_PORT = Pattern.compile("Embedded PostgreSQL on port (\\d+)");
+    private static final Pattern REDIS_PORT = Pattern.compile("Embedded Redis on port (\\d+)");
     private static final Pattern KAFKA_BOOTSTRAP = Pattern.compile("Embedded Kafka on (\\S+), data in");
 
     private final Process process;
@@ -36,12 +37,21 @@ final class ServiceProcess implements AutoCloseable {
     final String postgresJdbcUrl;
     /** The embedded Kafka broker's bootstrap servers; null when the service runs without Kafka. */
     final String kafkaBootstrap;
+    /** The embedded Redis's port (the first instance's, which the others share); 0 when the harness runs Redis. */
+    final int redisPort;
+    /** The name this instance has among others ({@code /admin/cluster}). */
+    final String instanceId;
     private final Path workDirectory;
+    private final Path dataDirectory;
     private final List<String> command;
     private final Map<String, String> environment;
 
     private ServiceProcess(Process process, int port, String adminKey, String postgresJdbcUrl, String kafkaBootstrap,
-            Path workDirectory, List<String> command, Map<String, String> environment) {
+            int redisPort, String instanceId, Path workDirectory, Path dataDirectory, List<String> command,
+            Map<String, String> environment) {
+        this.redisPort = redisPort;
+        this.instanceId = instanceId;
+        this.dataDirectory = dataDirectory;
         this.workDirectory = workDirectory;
         this.command = command;
         this.environment = environment;
@@ -54,7 +64,24 @@ final class ServiceProcess implements AutoCloseable {
 
     static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties)
             throws IOException, InterruptedException {
-        return start(classpath, workDirectory, jvmOptions, properties, Map.of(), null);
+        return start(classpath, workDirectory, workDirectory.resolve("data"), jvmOptions, properties, Map.of(), null,
+                newAdminKey(), "instance-1", 0);
+    }
+
+    /**
+     * One more instance of the service on the first one's embedded PostgreSQL and Redis (and its data
+     * folder, for the same key of webhook secrets): {@code --instances N} of the benchmark.
+     */
+    static ServiceProcess startAnother(ServiceProcess first, int number, String classpath, List<String> jvmOptions,
+            List<String> properties) throws IOException, InterruptedException {
+        Path work = first.workDirectory.resolve("instance-" + number);
+        Files.createDirectories(work);
+        String pgPort = first.postgresJdbcUrl.replaceAll(".*localhost:(\\d+)/.*", "$1");
+        Map<String, String> servers = Map.of(
+                "LEDGER_POSTGRES_URL", "postgresql://postgres@localhost:" + pgPort + "/ledgerflow",
+                "LEDGER_REDIS_URL", "redis://localhost:" + first.redisPort);
+        return start(classpath, work, first.dataDirectory, jvmOptions, properties, servers, first.postgresJdbcUrl,
+                first.adminKey, "instance-" + number, first.redisPort);
     }
 
     /**
@@ -63,14 +90,18 @@ final class ServiceProcess implements AutoCloseable {
      */
     static ServiceProcess startExternal(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties,
             Map<String, String> environment, String postgresJdbcUrl) throws IOException, InterruptedException {
-        return start(classpath, workDirectory, jvmOptions, properties, environment, postgresJdbcUrl);
+        return start(classpath, workDirectory, workDirectory.resolve("data"), jvmOptions, properties, environment,
+                postgresJdbcUrl, newAdminKey(), "instance-1", 0);
     }
 
-    private static ServiceProcess start(String classpath, Path workDirectory, List<String> jvmOptions, List<String> properties,
-            Map<String, String> environment, String postgresJdbcUrl) throws IOException, InterruptedException {
+    private static String newAdminKey() {
+        return "ak_bench_" + Long.toHexString(System.nanoTime());
+    }
+
+    private static ServiceProcess start(String classpath, Path workDirectory, Path data, List<String> jvmOptions,
+            List<String> properties, Map<String, String> environment, String postgresJdbcUrl, String adminKey,
+            String instanceId, int knownRedisPort) throws IOException, InterruptedException {
         int port = freePort();
-        String adminKey = "ak_bench_" + Long.toHexString(System.nanoTime());
-        Path data = workDirectory.resolve("data");
         Files.createDirectories(data);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -83,22 +114,25 @@ final class ServiceProcess implements AutoCloseable {
         Map<String, String> env = new java.util.HashMap<>(environment);
         env.put("PORT", Integer.toString(port));
         env.put("LEDGER_ADMIN_KEY", adminKey);
-        return launch(command, env, workDirectory, port, adminKey, postgresJdbcUrl);
+        env.put("LEDGER_CLUSTER_INSTANCE_ID", instanceId);
+        return launch(command, env, workDirectory, data, port, adminKey, postgresJdbcUrl, instanceId, knownRedisPort);
     }
 
     /** Starts the service again after {@link #kill9()}: same port, admin key, data and servers. */
     ServiceProcess restart() throws IOException, InterruptedException {
-        return launch(command, environment, workDirectory, port, adminKey, postgresJdbcUrl);
+        return launch(command, environment, workDirectory, dataDirectory, port, adminKey, postgresJdbcUrl, instanceId,
+                redisPort);
     }
 
-    /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
+    /** SIGKILL, as a crash would: no shutdown hook runs, nothing is flushed or closed, no lease given back. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    private static ServiceProcess launch(List<String> command, Map<String, String> environment, Path workDirectory, int port,
-            String adminKey, String knownJdbcUrl) throws IOException, InterruptedException {
+    private static ServiceProcess launch(List<String> command, Map<String, String> environment, Path workDirectory,
+            Path data, int port, String adminKey, String knownJdbcUrl, String instanceId, int knownRedisPort)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("LEDGER_POSTGRES_URL");
         builder.environment().remove("LEDGER_REDIS_URL");
@@ -109,6 +143,7 @@ final class ServiceProcess implements AutoCloseable {
         Process process = builder.start();
         Path log = workDirectory.resolve("service.log");
         CompletableFuture<Integer> postgresPort = new CompletableFuture<>();
+        CompletableFuture<Integer> redisPort = new CompletableFuture<>();
         CompletableFuture<String> kafkaBootstrap = new CompletableFuture<>();
         CompletableFuture<Void> started = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
@@ -121,6 +156,10 @@ final class ServiceProcess implements AutoCloseable {
                     Matcher matcher = POSTGRES_PORT.matcher(line);
                     if (matcher.find()) {
                         postgresPort.complete(Integer.parseInt(matcher.group(1)));
+                    }
+                    Matcher redis = REDIS_PORT.matcher(line);
+                    if (redis.find()) {
+                        redisPort.complete(Integer.parseInt(redis.group(1)));
                     }
                     Matcher kafka = KAFKA_BOOTSTRAP.matcher(line);
                     if (kafka.find()) {
@@ -141,7 +180,8 @@ final class ServiceProcess implements AutoCloseable {
             started.get(180, TimeUnit.SECONDS);
             String jdbcUrl = knownJdbcUrl != null ? knownJdbcUrl
                     : "jdbc:postgresql://localhost:" + postgresPort.get(1, TimeUnit.SECONDS) + "/ledgerflow?user=postgres";
-            return new ServiceProcess(process, port, adminKey, jdbcUrl, kafkaBootstrap.getNow(null), workDirectory, command,
+            return new ServiceProcess(process, port, adminKey, jdbcUrl, kafkaBootstrap.getNow(null),
+                    knownRedisPort != 0 ? knownRedisPort : redisPort.getNow(0), instanceId, workDirectory, data, command,
                     environment);
         } catch (Exception e) {
             process.destroyForcibly();

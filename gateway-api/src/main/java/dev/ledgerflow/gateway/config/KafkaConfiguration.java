@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.config;
 
+import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
@@ -29,9 +30,9 @@ class KafkaConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "close")
     KafkaRelay kafkaRelay(LedgerflowProperties properties, KafkaRelayProperties relay, EventStore store,
-            CheckpointStore checkpoints, ConnectionPool pool, MeterRegistry meters, Clock clock) {
+            CheckpointStore checkpoints, ConnectionPool pool, MeterRegistry meters, Clock clock, LeaseCoordinator coordinator) {
         return new KafkaRelay(relay.toSettings(properties.kafkaBootstrap().strip()), store, checkpoints,
-                new RelayLag(pool, clock), meters);
+                new RelayLag(pool, clock), meters, coordinator);
     }
 
     /** The relay's feed consumer, as a bean like every other one, for status and lag reports; the relay starts and stops it. */

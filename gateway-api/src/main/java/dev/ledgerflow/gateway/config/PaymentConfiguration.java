@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.config;
 
+import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
@@ -50,10 +51,16 @@ class PaymentConfiguration {
         return new PaymentProcessor(executor, acquirer, settings, clock);
     }
 
+    /** Not started here: it runs over the partitions this instance owns (see {@link #paymentProcessorPartitions}). */
     @Bean(destroyMethod = "dispose")
-    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints,
-            ConsumersProperties consumers) {
-        FeedConsumer consumer = processor.consumer(store, checkpoints);
-        return consumers.enabled() ? consumer.start() : consumer;
+    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints) {
+        return processor.consumer(store, checkpoints);
+    }
+
+    /** The processor's share of the log's partitions: with N instances, each payment is processed by one of them. */
+    @Bean(destroyMethod = "close")
+    ClusterConfiguration.PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
+            LeaseCoordinator coordinator, ConsumersProperties consumers) {
+        return ClusterConfiguration.PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.enabled());
     }
 }

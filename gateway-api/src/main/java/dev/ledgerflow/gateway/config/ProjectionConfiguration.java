@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.config;
 
+import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.projections.ReadModels;
 import dev.ledgerflow.projections.entry.AccountEntryQueries;
@@ -21,15 +22,17 @@ class ProjectionConfiguration {
 
     @Bean(destroyMethod = "close")
     Projections projections(ConnectionPool pool, PostgresEventStore store, LedgerflowProperties properties, Clock clock,
-            ConsumersProperties consumers) {
+            ConsumersProperties consumers, LeaseCoordinator coordinator) {
         ProjectorSettings settings = ProjectorSettings.defaults()
                 .withPageSizes(properties.projectionPageSize(), properties.projectionRebuildPageSize())
                 .withRetiredDropDelay(properties.projectionRetiredDropDelay());
         Projections projections = new Projections(pool, store.tail(), ReadModels.all(), settings,
                 dev.ledgerflow.projections.projector.PageHook.NONE, clock);
         // Start-up, before any request: creates the first generations and, unless the consumers are off
-        // (ledger.consumers.enabled=false: the views answer, and show nothing new), starts the projectors.
-        (consumers.enabled() ? projections.start() : projections.createFirstGenerations()).block(Duration.ofMinutes(2));
+        // (ledger.consumers.enabled=false: the views answer, and show nothing new), joins the projections'
+        // lease groups: each projector runs on the one instance that holds its lease.
+        (consumers.enabled() ? projections.startUnder(coordinator) : projections.createFirstGenerations())
+                .block(Duration.ofMinutes(2));
         return projections;
     }
 

@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.config;
 
+import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
@@ -111,10 +112,18 @@ class WebhookConfiguration {
         return properties.enabled() && consumers.enabled() ? worker.start() : worker;
     }
 
+    /** Not started here: it runs over the partitions this instance owns (see {@link #webhookDispatcherPartitions}). */
     @Bean(destroyMethod = "dispose")
     FeedConsumer webhookDispatcherConsumer(WebhookDeliveries deliveries, WebhookQueue queue, EventStore store,
-            CheckpointStore checkpoints, WebhookProperties properties, ConsumersProperties consumers) {
-        FeedConsumer consumer = new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
-        return properties.enabled() && consumers.enabled() ? consumer.start() : consumer;
+            CheckpointStore checkpoints) {
+        return new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
+    }
+
+    /** The dispatcher's share of the log's partitions: with N instances, each event's deliveries are made by one. */
+    @Bean(destroyMethod = "close")
+    ClusterConfiguration.PartitionedConsumer webhookDispatcherPartitions(FeedConsumer webhookDispatcherConsumer,
+            LeaseCoordinator coordinator, WebhookProperties properties, ConsumersProperties consumers) {
+        return ClusterConfiguration.PartitionedConsumer.join(webhookDispatcherConsumer, coordinator,
+                properties.enabled() && consumers.enabled());
     }
 }

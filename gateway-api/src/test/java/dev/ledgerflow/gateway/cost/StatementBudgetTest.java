@@ -136,6 +136,8 @@ class StatementBudgetTest extends ApiTestBase {
                     + "   order by events.txid desc, events.position desc limit 1)"
                     + " select not exists (select 1 from consumer_checkpoints c, head h"
                     + "     where (c.txid, c.position) < (h.txid, h.position))"
+                    + " and not exists (select 1 from consumer_leases c, head h where c.consumer not like 'projection:%'"
+                    + "     and (c.txid, c.position) < (h.txid, h.position))"
                     + " and not exists (select 1 from projection_checkpoints c join projection_generations g"
                     + "     using (projection, generation), head h"
                     + "     where g.status = 'active' and (c.txid, c.position) < (h.txid, h.position))"

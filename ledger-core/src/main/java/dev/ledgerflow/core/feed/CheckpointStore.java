@@ -35,6 +35,21 @@ public final class CheckpointStore {
         this.connections = connections;
     }
 
+    /** Every event of the feed, under the checkpoint of {@code name}: a consumer that runs on one instance. */
+    public FeedScope scope(String name) {
+        return new FeedScope() {
+            @Override
+            public Mono<LogPosition> load() {
+                return CheckpointStore.this.load(name);
+            }
+
+            @Override
+            public Mono<Void> save(LogPosition position) {
+                return CheckpointStore.this.save(name, position);
+            }
+        };
+    }
+
     /** The saved checkpoint of {@code name}, or {@link LogPosition#START} when it has none yet. */
     public Mono<LogPosition> load(String name) {
         return execute(LOAD, s -> s.bind("$1", name), result -> Flux.from(result.map(row ->

@@ -33,8 +33,11 @@ import reactor.util.retry.Retry;
  * <p>A {@link FeedBatchHandler} is handed runs of consecutive events instead ({@link Batching}), for
  * set-based work: the same guarantees hold per batch, and the concurrency counts batches.
  *
- * <p>One active consumer per name is expected: two would both handle every event (harmless for an
- * idempotent handler, but twice the work) and share one checkpoint row.
+ * <p>One active consumer per name and {@link FeedScope} is expected: two under one checkpoint row
+ * would both handle every event (harmless for an idempotent handler, but twice the work, and for the
+ * payment processor twice the acquirer calls). With more than one instance, a consumer either runs
+ * where it holds a lease, or handles the partitions of the log its instance owns ({@link #rescope}
+ * with a partition scope; see docs/scale-out.md).
  */
 public final class FeedConsumer implements Disposable {
 
@@ -42,7 +45,7 @@ public final class FeedConsumer implements Disposable {
 
     private final String name;
     private final EventStore store;
-    private final CheckpointStore checkpoints;
+    private volatile FeedScope scope;
     private final FeedHandler handler; // null when batched
     private final FeedBatchHandler batchHandler; // null when event by event
     private final Batching batching;
@@ -64,7 +67,7 @@ public final class FeedConsumer implements Disposable {
         }
         this.name = name;
         this.store = Objects.requireNonNull(store, "store");
-        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+        this.scope = Objects.requireNonNull(checkpoints, "checkpoints").scope(name);
         this.handler = Objects.requireNonNull(handler, "handler");
         this.batchHandler = null;
         this.batching = null;
@@ -84,7 +87,7 @@ public final class FeedConsumer implements Disposable {
         }
         this.name = name;
         this.store = Objects.requireNonNull(store, "store");
-        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
+        this.scope = Objects.requireNonNull(checkpoints, "checkpoints").scope(name);
         this.handler = null;
         this.batchHandler = Objects.requireNonNull(handler, "handler");
         this.batching = Objects.requireNonNull(batching, "batching");
@@ -205,6 +208,22 @@ public final class FeedConsumer implements Disposable {
     }
 
     /**
+     * Stops (saving what finished under the current scope), then carries on under {@code next}: starts
+     * again from its checkpoint if {@code run}, else stays stopped. For a change of owned partitions.
+     */
+    public Mono<Void> rescope(FeedScope next, boolean run) {
+        Objects.requireNonNull(next, "next");
+        return stop().then(Mono.fromRunnable(() -> {
+            synchronized (this) {
+                scope = next;
+                if (run) {
+                    start();
+                }
+            }
+        }));
+    }
+
+    /**
      * Stops handling (in-flight handlers are cancelled; their events will be handed over again) and
      * then saves the checkpoint of what finished.
      */
@@ -256,7 +275,7 @@ public final class FeedConsumer implements Disposable {
         LogPosition resumeAfter = finished.get();
         Mono<LogPosition> from = resumeAfter != null
                 ? Mono.just(resumeAfter)
-                : checkpoints.load(name).doOnNext(position -> {
+                : scope.load().doOnNext(position -> {
                     finished.set(position);
                     saved.set(position);
                     log.info("Feed consumer {} resumes after {}", name, position);
@@ -274,6 +293,9 @@ public final class FeedConsumer implements Disposable {
     }
 
     private Mono<RecordedEvent> handle(RecordedEvent event) {
+        if (!scope.handles(event)) {
+            return Mono.just(event);
+        }
         return Mono.defer(() -> handler.handle(event))
                 .timeout(settings.handlerTimeout())
                 .onErrorMap(error -> new HandlerFailedException(name, event, error))
@@ -281,7 +303,12 @@ public final class FeedConsumer implements Disposable {
     }
 
     private Mono<List<RecordedEvent>> handleBatch(List<RecordedEvent> batch) {
-        return Mono.defer(() -> batchHandler.handle(batch))
+        FeedScope current = scope;
+        List<RecordedEvent> handled = batch.stream().filter(current::handles).toList();
+        if (handled.isEmpty()) {
+            return Mono.just(batch);
+        }
+        return Mono.defer(() -> batchHandler.handle(handled))
                 .timeout(settings.handlerTimeout())
                 .onErrorMap(error -> new HandlerFailedException(name, batch, error))
                 .thenReturn(batch);
@@ -299,7 +326,7 @@ public final class FeedConsumer implements Disposable {
     }
 
     private Mono<LogPosition> save(LogPosition position) {
-        return checkpoints.save(name, position)
+        return scope.save(position)
                 .then(Mono.fromSupplier(() -> saved.accumulateAndGet(position,
                         (current, next) -> current == null || next.isAfter(current) ? next : current)));
     }

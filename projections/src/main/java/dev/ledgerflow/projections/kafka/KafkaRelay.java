@@ -1,5 +1,7 @@
 package dev.ledgerflow.projections.kafka;
 
+import dev.ledgerflow.core.cluster.LeaseCoordinator;
+import dev.ledgerflow.core.cluster.PartitionedFeed;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
@@ -66,6 +68,8 @@ public final class KafkaRelay implements AutoCloseable {
     private static final Duration LAG_SAMPLE_INTERVAL = Duration.ofSeconds(5);
 
     private final RelaySettings settings;
+    private final LeaseCoordinator coordinator; // null: relay whenever started
+    private volatile LeaseCoordinator.Membership membership;
     private final FeedConsumer consumer;
     private final Admin admin;
     private final CheckpointStore checkpoints;
@@ -85,6 +89,17 @@ public final class KafkaRelay implements AutoCloseable {
 
     public KafkaRelay(
             RelaySettings settings, EventStore store, CheckpointStore checkpoints, RelayLag lag, MeterRegistry meters) {
+        this(settings, store, checkpoints, lag, meters, null);
+    }
+
+    /**
+     * A relay among other instances: it relays only while this instance holds the relay's lease
+     * (group {@value #CONSUMER_NAME}, one partition, its checkpoint in the lease row), so that one
+     * instance at a time publishes; another takes over when it leaves or its lease expires.
+     */
+    public KafkaRelay(RelaySettings settings, EventStore store, CheckpointStore checkpoints, RelayLag lag,
+            MeterRegistry meters, LeaseCoordinator coordinator) {
+        this.coordinator = coordinator;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
         this.lag = Objects.requireNonNull(lag, "lag");
@@ -163,7 +178,10 @@ public final class KafkaRelay implements AutoCloseable {
 
     /** The lag after the later of the in-memory and the saved checkpoint (the consumer may not have loaded it yet). */
     private Mono<RelayLag.Lag> sampleLag() {
-        return checkpoints.load(CONSUMER_NAME)
+        Mono<LogPosition> savedCheckpoint = coordinator == null
+                ? checkpoints.load(CONSUMER_NAME)
+                : coordinator.store().lowestCheckpoint(CONSUMER_NAME).defaultIfEmpty(LogPosition.START);
+        return savedCheckpoint
                 .map(saved -> saved.isAfter(consumer.checkpoint()) ? saved : consumer.checkpoint())
                 .flatMap(lag::behind)
                 .doOnNext(lastLag::set)
@@ -174,9 +192,23 @@ public final class KafkaRelay implements AutoCloseable {
     }
 
     private synchronized void startConsumer() {
-        if (!closed) {
-            consumer.start();
+        if (closed) {
+            return;
         }
+        if (coordinator == null) {
+            consumer.start();
+            return;
+        }
+        PartitionedFeed.join(consumer, 1, coordinator).subscribe(joined -> {
+            boolean leave;
+            synchronized (this) {
+                membership = joined;
+                leave = closed;
+            }
+            if (leave) {
+                joined.close();
+            }
+        }, error -> log.error("Kafka relay could not join its lease group", error));
     }
 
     /** Creates the topic with the configured partitions and replicas; an existing topic is kept as it is. */
@@ -235,6 +267,10 @@ public final class KafkaRelay implements AutoCloseable {
             if (lagSampling != null) {
                 lagSampling.dispose();
             }
+        }
+        LeaseCoordinator.Membership joined = membership;
+        if (joined != null) {
+            joined.close(); // stops the consumer, saves its place, gives the lease to another instance
         }
         try {
             consumer.stop().block(Duration.ofSeconds(30));

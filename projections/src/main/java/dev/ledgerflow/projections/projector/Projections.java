@@ -1,5 +1,7 @@
 package dev.ledgerflow.projections.projector;
 
+import dev.ledgerflow.core.cluster.Assignment;
+import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.postgres.LogTail;
 import io.r2dbc.spi.ConnectionFactory;
@@ -38,6 +40,10 @@ public final class Projections implements AutoCloseable {
     private final Map<String, ProjectionRunner> live = new ConcurrentHashMap<>();
     private final Map<String, ProjectionRunner> rebuilding = new ConcurrentHashMap<>();
     private final ProjectionRunner.Listener listener = new Swaps();
+    private final List<LeaseCoordinator.Membership> memberships = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** With leases, whether this instance holds each projection's; without, every projection runs here. */
+    private final Map<String, Boolean> owned = new ConcurrentHashMap<>();
+    private volatile boolean leased;
     private volatile Disposable janitor;
     private volatile boolean closed;
 
@@ -101,6 +107,61 @@ public final class Projections implements AutoCloseable {
                 .then(Mono.fromRunnable(() -> janitor = Flux.interval(Duration.ofSeconds(1), JANITOR_INTERVAL)
                         .concatMap(tick -> dropRetired())
                         .subscribe()));
+    }
+
+    /**
+     * Like {@link #start()} for an instance among others: each projection's live runner runs only on
+     * the instance holding its lease (group {@code projection:<name>}, one partition), and moves to
+     * another when that one leaves or its lease expires. Rebuilds under way are resumed here as well:
+     * runners of one generation take turns page by page (see {@link ProjectionRunner}), so a rebuild
+     * running on two instances is applied once.
+     */
+    public Mono<Void> startUnder(LeaseCoordinator coordinator) {
+        tail.start();
+        leased = true;
+        return generations()
+                .concatMap(found -> {
+                    found.generations().stream().filter(ProjectionCatalog.Generation::building)
+                            .forEach(g -> startRebuild(found.projection(), g.generation()));
+                    return coordinator.join(LEASE_PREFIX + found.projection().name(), 1, new Leased(found.projection()))
+                            .doOnNext(memberships::add);
+                })
+                .then(Mono.fromRunnable(() -> janitor = Flux.interval(Duration.ofSeconds(1), JANITOR_INTERVAL)
+                        .concatMap(tick -> dropRetired())
+                        .subscribe()));
+    }
+
+    /** The lease group of one projection's live runner. */
+    public static final String LEASE_PREFIX = "projection:";
+
+    /** Runs the live runner of one projection while this instance holds its lease. */
+    private final class Leased implements LeaseCoordinator.Member {
+        private final Projection projection;
+
+        Leased(Projection projection) {
+            this.projection = projection;
+        }
+
+        @Override
+        public Mono<Void> assign(Assignment assignment) {
+            String name = projection.name();
+            owned.put(name, !assignment.isEmpty());
+            if (assignment.isEmpty()) {
+                return Mono.fromRunnable(() -> stopLive(name));
+            }
+            return catalog.generations(name).doOnNext(generations -> generations.stream()
+                            .filter(ProjectionCatalog.Generation::active)
+                            .findFirst()
+                            .ifPresent(g -> startLive(projection, g.generation())))
+                    .then();
+        }
+    }
+
+    private synchronized void stopLive(String name) {
+        ProjectionRunner current = live.remove(name);
+        if (current != null) {
+            current.stop();
+        }
     }
 
     /**
@@ -231,6 +292,7 @@ public final class Projections implements AutoCloseable {
 
     @Override
     public void close() {
+        memberships.forEach(LeaseCoordinator.Membership::close); // stops each live runner, gives its lease back
         closed = true;
         Disposable current = janitor;
         if (current != null) {
@@ -274,6 +336,11 @@ public final class Projections implements AutoCloseable {
             catalog.activated(name, runner.tables());
             synchronized (Projections.this) {
                 rebuilding.remove(name, runner);
+                if (leased && !owned.getOrDefault(name, false)) {
+                    // The instance holding the projection's lease follows the new generation (retired()).
+                    runner.stop();
+                    return;
+                }
                 ProjectionRunner previous = live.put(name, runner);
                 if (previous != null && previous != runner) {
                     previous.stop();
@@ -288,6 +355,9 @@ public final class Projections implements AutoCloseable {
         public void retired(ProjectionRunner runner) {
             // Another instance swapped in a rebuilt generation: follow it here too.
             String name = runner.projection().name();
+            if (leased && !owned.getOrDefault(name, false)) {
+                return;
+            }
             catalog.generations(name)
                     .subscribe(generations -> generations.stream()
                             .filter(ProjectionCatalog.Generation::active)

@@ -131,12 +131,14 @@ public final class SimulatedAcquirer implements Acquirer {
             return Mono.just(response);
         }
         // Concurrent or repeated requests for one key: the first recorded answer stands and is the only charge.
-        return ledger.recordOnce(request, response).map(recorded -> {
+        // A caller that gives up (its attempt timed out) does not undo a charge being recorded, as with a
+        // real acquirer: the recording runs to its end and is counted even if nobody waits for the answer.
+        return Mono.fromFuture(() -> ledger.recordOnce(request, response).map(recorded -> {
             if (recorded.first() && recorded.answer() instanceof AcquirerResponse.Approved) {
                 charges.incrementAndGet();
             }
             return recorded.answer();
-        });
+        }).toFuture(), true);
     }
 
     private static Scenario scenario(Instrument instrument) {
