@@ -50,7 +50,7 @@ class PaymentConfiguration {
         return new PaymentProcessor(executor, acquirer, settings, clock);
     }
 
-    @Bean(destroyMethod = "dispose")
+    @Bean(destroyMethod = "close")
     FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints,
             ConsumersProperties consumers) {
         FeedConsumer consumer = processor.consumer(store, checkpoints);

@@ -111,7 +111,7 @@ class WebhookConfiguration {
         return properties.enabled() && consumers.enabled() ? worker.start() : worker;
     }
 
-    @Bean(destroyMethod = "dispose")
+    @Bean(destroyMethod = "close")
     FeedConsumer webhookDispatcherConsumer(WebhookDeliveries deliveries, WebhookQueue queue, EventStore store,
             CheckpointStore checkpoints, WebhookProperties properties, ConsumersProperties consumers) {
         FeedConsumer consumer = new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
