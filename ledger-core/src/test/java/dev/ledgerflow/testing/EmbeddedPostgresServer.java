@@ -27,9 +27,25 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @param durable fsync on (the embedded default run) or off (throw-away test clusters)
      */
     public static EmbeddedPostgresServer start(Path dataDirectory, boolean persistent, boolean durable, int port) {
+        return start(dataDirectory, persistent, durable, port, true);
+    }
+
+    /**
+     * The embedded default's server: persistent and durable, stopped by its owner ({@link #close()}) in
+     * the order the owner chooses, not by a shutdown hook of its own that would race the service's
+     * stop. A server an earlier owner left serving on this folder (that JVM was killed) is stopped first.
+     */
+    public static EmbeddedPostgresServer startOwned(Path dataDirectory, int port) {
+        LeftOverServer.stop(dataDirectory.resolve("postmaster.pid"), "postgres");
+        return start(dataDirectory, true, true, port, false);
+    }
+
+    private static EmbeddedPostgresServer start(Path dataDirectory, boolean persistent, boolean durable, int port,
+            boolean shutdownHook) {
         try {
             Files.createDirectories(dataDirectory);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setRegisterShutdownHook(shutdownHook)
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(!persistent)
                     .setServerConfig("max_connections", "300")

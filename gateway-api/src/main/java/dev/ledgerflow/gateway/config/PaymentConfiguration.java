@@ -52,7 +52,7 @@ class PaymentConfiguration {
     }
 
     /** Not started here: it runs over the partitions this instance owns (see {@link #paymentProcessorPartitions}). */
-    @Bean(destroyMethod = "dispose")
+    @Bean(destroyMethod = "close")
     FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints) {
         return processor.consumer(store, checkpoints);
     }

@@ -113,7 +113,7 @@ class WebhookConfiguration {
     }
 
     /** Not started here: it runs over the partitions this instance owns (see {@link #webhookDispatcherPartitions}). */
-    @Bean(destroyMethod = "dispose")
+    @Bean(destroyMethod = "close")
     FeedConsumer webhookDispatcherConsumer(WebhookDeliveries deliveries, WebhookQueue queue, EventStore store,
             CheckpointStore checkpoints) {
         return new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);

@@ -1,0 +1,133 @@
+package dev.ledgerflow.gateway.lifecycle;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The embedded default ({@code EmbeddedLedgerflow}, what {@code spring-boot:test-run} starts) as a
+ * process of its own on a data folder, as a user runs it: stopped with a real SIGTERM or killed.
+ */
+public final class LedgerflowProcess implements AutoCloseable {
+
+    private static final Duration START_WAIT = Duration.ofMinutes(4);
+    private static final Pattern DEMO_KEY = Pattern.compile("Demo merchant API key: (\\S+)");
+
+    private final Process process;
+    private final Thread output;
+    private final List<String> lines;
+    public final int port;
+    public final String demoKey;
+    public final String adminKey;
+
+    private LedgerflowProcess(Process process, Thread output, List<String> lines, int port, String demoKey,
+            String adminKey) {
+        this.process = process;
+        this.output = output;
+        this.lines = lines;
+        this.port = port;
+        this.demoKey = demoKey;
+        this.adminKey = adminKey;
+    }
+
+    /** Starts the embedded default on {@code data} and waits for its banner. */
+    public static LedgerflowProcess start(Path data, Map<String, String> environment) throws Exception {
+        int port = freePort();
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1",
+                "-Dledger.data-dir=" + data,
+                "-cp", System.getProperty("java.class.path"),
+                "dev.ledgerflow.gateway.EmbeddedLedgerflow"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("LEDGER_"));
+        builder.environment().put("PORT", Integer.toString(port));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> running = new CompletableFuture<>();
+        String[] keys = new String[2];
+        Thread pump = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    lines.add(line);
+                    Matcher demo = DEMO_KEY.matcher(line);
+                    if (demo.find()) {
+                        keys[0] = demo.group(1);
+                        keys[1] = environment.get("LEDGER_ADMIN_KEY");
+                        running.complete(null); // the banner's last line
+                    }
+                }
+            } catch (IOException e) {
+                running.completeExceptionally(e);
+            }
+            running.completeExceptionally(new IllegalStateException("the service exited"));
+        }, "ledgerflow-process-output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            running.get(START_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("the service did not start; its output:\n" + String.join("\n", lines), e);
+        }
+        return new LedgerflowProcess(process, pump, lines, port, keys[0], keys[1]);
+    }
+
+    public String baseUrl() {
+        return "http://localhost:" + port;
+    }
+
+    /** Everything the process printed so far. */
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    /** Sends SIGTERM (what Ctrl-C, {@code docker stop} and Kubernetes send) and waits for the exit. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(2, TimeUnit.MINUTES)) {
+            process.destroyForcibly().waitFor();
+            throw new IllegalStateException("the service did not stop within 2 minutes of SIGTERM");
+        }
+        output.join(); // every line it printed is read
+        return process.exitValue();
+    }
+
+    /** SIGKILL: the JVM dies at once and stops nothing. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+        output.join();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            terminate();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
