@@ -41,7 +41,7 @@ import reactor.core.publisher.Mono;
 @Tag(name = "Analytics")
 class TransactionController {
 
-    static final Set<String> TYPES = Set.of("payment", "refund", "transfer", "deposit");
+    static final Set<String> TYPES = Set.of("payment", "refund", "transfer", "deposit", "ledger_transaction");
     static final Set<String> STATUSES =
             Set.of("processing", "requires_capture", "succeeded", "failed", "canceled", "pending", "posted");
     private static final Set<String> PARAMETERS =
