@@ -55,7 +55,19 @@ public final class RejectionProblems {
                     "from_account and to_account are the same.");
             case CURRENCY_MISMATCH -> ApiException.field(ApiError.CURRENCY_MISMATCH, "currency",
                     "The leg's accounts and amount must all be in one currency.");
+            case TIMEOUT_INVALID -> ApiException.field(ApiError.INVALID_REQUEST, "pending.timeout_seconds",
+                    "A pending transaction's timeout must end after it is created.");
             case LEDGER_TRANSACTION_EXISTS -> new ApiException(ApiError.INVALID_STATE, "It exists already.");
+            case LEDGER_TRANSACTION_NOT_FOUND -> ApiException.notFound("ledger transaction");
+            case ALREADY_REVERSED -> new ApiException(ApiError.INVALID_STATE, "The transaction was reversed already.");
+            case INVALID_STATE -> new ApiException(ApiError.INVALID_STATE,
+                    "The transaction is not in a state that allows this.");
+            case EXPIRED -> new ApiException(ApiError.INVALID_STATE, "The pending transaction's time is up: it expires.");
+            case NOT_YET_EXPIRED -> new ApiException(ApiError.INVALID_STATE, "The pending transaction has not expired yet.");
+            case AMOUNT_CURRENCY_AMBIGUOUS -> ApiException.field(ApiError.CURRENCY_MISMATCH, "amount",
+                    "A partial post needs a transaction whose legs share one currency.");
+            case POST_EXCEEDS_PENDING -> ApiException.field(ApiError.POST_EXCEEDS_PENDING, "amount",
+                    "The amount exceeds what the pending transaction holds.");
             case INSUFFICIENT_FUNDS -> ApiException.field(ApiError.INSUFFICIENT_FUNDS, "from_account",
                     "The account's available balance does not cover the transaction's debits.");
         };

@@ -9,7 +9,11 @@ import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.core.ids.Ids;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionAggregate;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionAggregate.LedgerTransactionView;
+import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionCommand;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionCommand.PostLedgerTransaction;
+import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionCommand.PostPending;
+import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionCommand.ReverseLedgerTransaction;
+import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionCommand.VoidPending;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionDecider;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionRejection;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionState;
@@ -68,7 +72,17 @@ class LedgerTransactionController {
     /** @param currency optional: the from-account's currency when absent */
     record PostingRequest(String fromAccount, String toAccount, Long amount, String currency) {}
 
-    record LedgerTransactionRequest(List<PostingRequest> postings, String description, Map<String, String> metadata) {}
+    /** @param timeoutSeconds optional: then the transaction expires (voids itself) this long after creation */
+    record PendingRequest(Long timeoutSeconds) {}
+
+    record LedgerTransactionRequest(List<PostingRequest> postings, String description, Map<String, String> metadata,
+            PendingRequest pending) {}
+
+    /** @param amount optional: post this much of a pending transaction, legs in order; all of it when absent */
+    record PostRequest(Long amount) {}
+
+    /** The longest timeout of a pending transaction: 30 days. */
+    static final long TIMEOUT_SECONDS_MAX = 30L * 24 * 3600;
 
     /** A leg as parsed, before its accounts are known. */
     private record Parsed(String from, String to, long amount, CurrencyCode currency) {}
@@ -78,6 +92,11 @@ class LedgerTransactionController {
     Mono<ResponseEntity<byte[]>> create(Caller.Merchant merchant, @RequestBody LedgerTransactionRequest request,
             @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
         List<Parsed> parsed = parse(request.postings());
+        Long timeoutSeconds = request.pending() == null ? null : request.pending().timeoutSeconds();
+        if (timeoutSeconds != null && (timeoutSeconds < 1 || timeoutSeconds > TIMEOUT_SECONDS_MAX)) {
+            throw ApiException.field(ApiError.INVALID_REQUEST, "pending.timeout_seconds",
+                    "pending.timeout_seconds must be an integer from 1 to " + TIMEOUT_SECONDS_MAX + ".");
+        }
         String description = Requests.optionalText(request.description(), "description");
         Map<String, String> metadata = Requests.metadata(request.metadata());
         Set<String> accountIds = new LinkedHashSet<>();
@@ -93,7 +112,8 @@ class LedgerTransactionController {
                     Instant now = clock.instant();
                     String transactionId = Ids.newId(LedgerTransactionAggregate.ID_PREFIX, now);
                     var command = new PostLedgerTransaction(transactionId, merchant.merchantId(), legs, currencies,
-                            description, metadata, now);
+                            description, metadata, request.pending() != null,
+                            timeoutSeconds == null ? null : now.plusSeconds(timeoutSeconds), now);
                     return commands.run(new Commands.Write<>(
                             CommandRequest.of(LedgerTransactionAggregate.INSTANCE, StreamId.of(transactionId), command,
                                     EventMetadata.of(merchant.merchantId())).onNewStream(),
@@ -104,9 +124,53 @@ class LedgerTransactionController {
                 });
     }
 
+    @PostMapping(path = "/v1/ledger-transactions/{id}/post", produces = "application/json")
+    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = LedgerTransactionView.class)))
+    Mono<ResponseEntity<byte[]>> post(Caller.Merchant merchant, @PathVariable String id,
+            @RequestBody(required = false) PostRequest request,
+            @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        Long amount = request == null || request.amount() == null ? null : Requests.amount(request.amount(), "amount");
+        return change(merchant, id, new PostPending(id, amount, clock.instant()), "/post", request, idempotencyKey);
+    }
+
+    @PostMapping(path = "/v1/ledger-transactions/{id}/void", produces = "application/json")
+    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = LedgerTransactionView.class)))
+    Mono<ResponseEntity<byte[]>> voidPending(Caller.Merchant merchant, @PathVariable String id,
+            @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        return change(merchant, id, new VoidPending(id, clock.instant()), "/void", null, idempotencyKey);
+    }
+
+    /** Compensating postings for every leg that moved; at most once (a second answers 409 {@code invalid_state}). */
+    @PostMapping(path = "/v1/ledger-transactions/{id}/reverse", produces = "application/json")
+    @ApiResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = LedgerTransactionView.class)))
+    Mono<ResponseEntity<byte[]>> reverse(Caller.Merchant merchant, @PathVariable String id,
+            @RequestHeader(name = "Idempotency-Key", required = false) Optional<String> idempotencyKey) {
+        return change(merchant, id, new ReverseLedgerTransaction(id, clock.instant()), "/reverse", null, idempotencyKey);
+    }
+
+    private Mono<ResponseEntity<byte[]>> change(Caller.Merchant merchant, String id, LedgerTransactionCommand command,
+            String action, Object request, Optional<String> idempotencyKey) {
+        if (!Ids.looksLike(LedgerTransactionAggregate.ID_PREFIX, id)) {
+            return Mono.error(ApiException.notFound("ledger transaction"));
+        }
+        return commands.run(new Commands.Write<>(
+                CommandRequest.of(LedgerTransactionAggregate.INSTANCE, StreamId.of(id), command,
+                                EventMetadata.of(merchant.merchantId()))
+                        .onlyIf(state -> state instanceof LedgerTransactionState.LedgerTransaction t
+                                && t.merchantId().equals(merchant.merchantId())),
+                merchant.merchantId(), idempotencyKey,
+                Commands.request("POST", "/v1/ledger-transactions/" + id + action, request), HttpStatus.OK,
+                state -> LedgerTransactionView.of((LedgerTransactionState.LedgerTransaction) state),
+                // Only a reversal debits (the accounts the transaction credited): one may have spent it since.
+                rejection -> rejection instanceof AppendResult.InsufficientFunds short_
+                        ? ApiException.field(ApiError.INSUFFICIENT_FUNDS, "to_account", "Account " + short_.accountId()
+                                + " no longer holds enough to give back what the transaction credited it.")
+                        : RejectionProblems.of(rejection)));
+    }
+
     @GetMapping(path = "/v1/ledger-transactions/{id}", produces = "application/json")
     Mono<LedgerTransactionView> get(Caller.Merchant merchant, @PathVariable String id) {
-        if (!id.startsWith(LedgerTransactionAggregate.ID_PREFIX + "_")) {
+        if (!Ids.looksLike(LedgerTransactionAggregate.ID_PREFIX, id)) {
             return Mono.error(ApiException.notFound("ledger transaction"));
         }
         return executor.load(LedgerTransactionAggregate.INSTANCE, StreamId.of(id))

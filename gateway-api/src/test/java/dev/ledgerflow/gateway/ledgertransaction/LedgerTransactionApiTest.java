@@ -376,4 +376,138 @@ class LedgerTransactionApiTest extends ApiTestBase {
                 .header(HttpHeaders.AUTHORIZATION, "Bearer " + ApiTest.ADMIN_KEY).exchange()
                 .expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody()).containsEntry("ok", true));
     }
+
+    @SuppressWarnings("unchecked")
+    static long posted(ApiClient client, String account) {
+        return ((Number) ((Map<String, Object>) client.read("/v1/accounts/" + account).get("balance")).get("posted")).longValue();
+    }
+
+    String createPending(String extra, String... legs) {
+        return (String) merchant.post("/v1/ledger-transactions", "{\"postings\":[" + String.join(",", legs) + "],\"pending\":{"
+                + extra + "}}").expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id");
+    }
+
+    @Nested
+    class Pending_transactions {
+
+        @Test
+        void a_pending_transaction_holds_the_money_then_posts_in_full() {
+            String id = createPending("", leg(a, b, 600), leg(a, c, 200));
+            merchant.get("/v1/ledger-transactions/" + id).expectStatus().isOk().expectBody()
+                    .jsonPath("$.status").isEqualTo("pending")
+                    .jsonPath("$.expires_at").doesNotExist()
+                    .jsonPath("$.postings[0].amount_posted").isEqualTo(0);
+            assertThat(merchant.available(a)).isEqualTo(1_100 - 800);
+            assertThat(posted(merchant, a)).isEqualTo(1_000);
+            assertThat(merchant.available(b)).isZero();
+
+            merchant.post("/v1/ledger-transactions/" + id + "/post", "{}").expectStatus().isOk().expectBody()
+                    .jsonPath("$.status").isEqualTo("posted")
+                    .jsonPath("$.postings[1].amount_posted").isEqualTo(200);
+
+            assertThat(merchant.available(a)).isEqualTo(300);
+            assertThat(posted(merchant, a)).isEqualTo(200);
+            assertThat(merchant.available(b)).isEqualTo(600);
+            assertThat(merchant.available(c)).isEqualTo(200);
+            merchant.post("/v1/ledger-transactions/" + id + "/void", "{}").expectStatus().isEqualTo(409)
+                    .expectBody().jsonPath("$.code").isEqualTo("invalid_state");
+        }
+
+        @Test
+        void a_partial_post_moves_that_much_legs_in_order_and_releases_the_rest() {
+            String id = createPending("\"timeout_seconds\":3600", leg(a, b, 600), leg(a, c, 200));
+
+            merchant.post("/v1/ledger-transactions/" + id + "/post", "{\"amount\":700}").expectStatus().isOk().expectBody()
+                    .jsonPath("$.postings[0].amount_posted").isEqualTo(600)
+                    .jsonPath("$.postings[1].amount_posted").isEqualTo(100);
+
+            assertThat(merchant.available(a)).isEqualTo(1_100 - 700);
+            assertThat(merchant.available(c)).isEqualTo(100);
+        }
+
+        @Test
+        void post_errors() {
+            String id = createPending("", leg(a, b, 600), leg(a, c, 200));
+            merchant.post("/v1/ledger-transactions/" + id + "/post", "{\"amount\":801}").expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("post_exceeds_pending");
+            merchant.post("/v1/ledger-transactions/" + id + "/post", "{\"amount\":0}").expectStatus().isBadRequest()
+                    .expectBody().jsonPath("$.code").isEqualTo("amount_invalid");
+            merchant.post("/v1/ledger-transactions/ltx_nope/post", "{}").expectStatus().isNotFound();
+            ApiClient.newMerchant(http).post("/v1/ledger-transactions/" + id + "/post", "{}").expectStatus().isNotFound();
+            assertThat(merchant.available(a)).isEqualTo(300);
+        }
+
+        @Test
+        void a_void_releases_every_hold() {
+            String id = createPending("\"timeout_seconds\":3600", leg(a, b, 600), leg(a, c, 200));
+
+            merchant.post("/v1/ledger-transactions/" + id + "/void", "{}").expectStatus().isOk().expectBody()
+                    .jsonPath("$.status").isEqualTo("voided");
+
+            assertThat(merchant.available(a)).isEqualTo(1_100);
+            assertThat(merchant.available(b)).isZero();
+            merchant.post("/v1/ledger-transactions/" + id + "/post", "{}").expectStatus().isEqualTo(409);
+        }
+
+        @Test
+        void holds_beyond_the_available_balance_are_refused_at_their_leg() {
+            merchant.post("/v1/ledger-transactions", "{\"postings\":[" + leg(a, b, 600) + "," + leg(b, c, 1)
+                            + "],\"pending\":{}}")
+                    .expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("insufficient_funds").jsonPath("$.errors[0].leg").isEqualTo(1);
+            merchant.post("/v1/ledger-transactions", "{\"postings\":[" + leg(a, b, 600) + "," + leg(a, c, 1)
+                            + "],\"pending\":{\"timeout_seconds\":0}}")
+                    .expectStatus().isBadRequest()
+                    .expectBody().jsonPath("$.errors[0].field").isEqualTo("pending.timeout_seconds");
+            assertThat(merchant.available(a)).isEqualTo(1_100);
+        }
+    }
+
+    @Nested
+    class Reversals {
+
+        @Test
+        void a_reversal_moves_every_leg_back_once() {
+            String id = (String) merchant.post("/v1/ledger-transactions", transaction(leg(a, b, 600), leg(b, c, 100)))
+                    .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id");
+
+            merchant.post("/v1/ledger-transactions/" + id + "/reverse", "{}").expectStatus().isOk().expectBody()
+                    .jsonPath("$.id").isEqualTo(id)
+                    .jsonPath("$.status").isEqualTo("reversed");
+
+            assertThat(merchant.available(a)).isEqualTo(1_100);
+            assertThat(merchant.available(b)).isZero();
+            assertThat(merchant.available(c)).isZero();
+            merchant.post("/v1/ledger-transactions/" + id + "/reverse", "{}").expectStatus().isEqualTo(409)
+                    .expectBody().jsonPath("$.code").isEqualTo("invalid_state");
+            assertThat(merchant.available(a)).isEqualTo(1_100);
+        }
+
+        @Test
+        void a_reversal_is_refused_when_a_credited_account_spent_the_money_and_a_pending_one_cannot_be_reversed() {
+            String id = (String) merchant.post("/v1/ledger-transactions", transaction(leg(a, b, 600), leg(a, c, 100)))
+                    .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id");
+            merchant.post("/v1/transfers", "{\"from_account\":\"" + b + "\",\"to_account\":\"" + empty
+                    + "\",\"amount\":500,\"currency\":\"USD\"}").expectStatus().isCreated();
+
+            merchant.post("/v1/ledger-transactions/" + id + "/reverse", "{}").expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("insufficient_funds");
+            assertThat(merchant.available(b)).isEqualTo(100);
+
+            String pending = createPending("", leg(a, b, 10), leg(a, c, 10));
+            merchant.post("/v1/ledger-transactions/" + pending + "/reverse", "{}").expectStatus().isEqualTo(409);
+        }
+
+        @Test
+        void an_idempotent_reversal_answers_the_same_again() {
+            String id = (String) merchant.post("/v1/ledger-transactions", transaction(leg(a, b, 600), leg(a, c, 100)))
+                    .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id");
+            String first = merchant.post("/v1/ledger-transactions/" + id + "/reverse", "{}", "rev-1").expectStatus().isOk()
+                    .expectBody(String.class).returnResult().getResponseBody();
+            String again = merchant.post("/v1/ledger-transactions/" + id + "/reverse", "{}", "rev-1").expectStatus().isOk()
+                    .expectBody(String.class).returnResult().getResponseBody();
+            assertThat(again).isEqualTo(first);
+            assertThat(merchant.available(a)).isEqualTo(1_100);
+        }
+    }
 }

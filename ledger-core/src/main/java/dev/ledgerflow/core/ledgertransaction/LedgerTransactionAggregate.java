@@ -22,16 +22,21 @@ public final class LedgerTransactionAggregate implements Aggregate<LedgerTransac
     public static final String ID_PREFIX = "ltx";
 
     private static final LedgerTransactionDecider DECIDER = new LedgerTransactionDecider();
-    private static final EventCodec<LedgerTransactionEvent> CODEC = new EventCodec<>(
-            Map.of(LedgerTransactionPosted.TYPE, LedgerTransactionPosted.class), LedgerTransactionEvent::type);
+    private static final EventCodec<LedgerTransactionEvent> CODEC = new EventCodec<>(Map.of(
+            LedgerTransactionEvent.LedgerTransactionPending.TYPE, LedgerTransactionEvent.LedgerTransactionPending.class,
+            LedgerTransactionPosted.TYPE, LedgerTransactionPosted.class,
+            LedgerTransactionEvent.LedgerTransactionVoided.TYPE, LedgerTransactionEvent.LedgerTransactionVoided.class,
+            LedgerTransactionEvent.LedgerTransactionExpired.TYPE, LedgerTransactionEvent.LedgerTransactionExpired.class,
+            LedgerTransactionEvent.LedgerTransactionReversed.TYPE, LedgerTransactionEvent.LedgerTransactionReversed.class),
+            LedgerTransactionEvent::type);
 
     private LedgerTransactionAggregate() {}
 
-    /** One leg as the API shows it. */
-    public record PostingView(String fromAccount, String toAccount, long amount, String currency) {
-        static PostingView of(Leg leg) {
+    /** One leg as the API shows it: what was asked ({@code amount}) and what moved of it ({@code amount_posted}). */
+    public record PostingView(String fromAccount, String toAccount, long amount, String currency, long amountPosted) {
+        static PostingView of(Leg leg, long postedMinor) {
             return new PostingView(leg.fromAccountId(), leg.toAccountId(), leg.amount().amountMinor(),
-                    leg.amount().currency().code());
+                    leg.amount().currency().code(), postedMinor);
         }
     }
 
@@ -41,16 +46,21 @@ public final class LedgerTransactionAggregate implements Aggregate<LedgerTransac
      * in other currencies are in {@code postings}).
      */
     public record LedgerTransactionView(String id, String status, long amount, String currency,
-            List<PostingView> postings, String description, Map<String, String> metadata, Instant createdAt) {
+            List<PostingView> postings, String description, Map<String, String> metadata, Instant expiresAt,
+            Instant createdAt, Instant updatedAt) {
         public static LedgerTransactionView of(LedgerTransactionState.LedgerTransaction transaction) {
             String currency = transaction.legs().getFirst().amount().currency().code();
             long amount = transaction.legs().stream()
                     .filter(leg -> leg.amount().currency().code().equals(currency))
                     .mapToLong(leg -> leg.amount().amountMinor())
                     .reduce(0, Math::addExact);
-            return new LedgerTransactionView(transaction.transactionId(), "posted", amount, currency,
-                    transaction.legs().stream().map(PostingView::of).toList(), transaction.description(),
-                    transaction.metadata(), transaction.createdAt());
+            List<PostingView> postings = new java.util.ArrayList<>(transaction.legs().size());
+            for (int i = 0; i < transaction.legs().size(); i++) {
+                postings.add(PostingView.of(transaction.legs().get(i), transaction.postedMinor().get(i)));
+            }
+            return new LedgerTransactionView(transaction.transactionId(), transaction.status().code(), amount, currency,
+                    postings, transaction.description(), transaction.metadata(), transaction.expiresAt(),
+                    transaction.createdAt(), transaction.updatedAt());
         }
     }
 

@@ -28,7 +28,11 @@ public final class EventTypes {
             PaymentEvent.RefundCreated.TYPE,
             PaymentEvent.RefundSucceeded.TYPE,
             PaymentEvent.RefundFailed.TYPE,
-            LedgerTransactionEvent.LedgerTransactionPosted.TYPE);
+            LedgerTransactionEvent.LedgerTransactionPending.TYPE,
+            LedgerTransactionEvent.LedgerTransactionPosted.TYPE,
+            LedgerTransactionEvent.LedgerTransactionVoided.TYPE,
+            LedgerTransactionEvent.LedgerTransactionExpired.TYPE,
+            LedgerTransactionEvent.LedgerTransactionReversed.TYPE);
 
     private static final Set<String> PUBLIC_SET = Set.copyOf(PUBLIC);
 

@@ -21,8 +21,24 @@ public record LedgerTransactionRejection(Reason reason, int leg) implements Reje
         SAME_ACCOUNT(false),
         /** A leg's accounts and amount are not all in one currency. */
         CURRENCY_MISMATCH(false),
+        /** A pending transaction's expiry is not after its creation. */
+        TIMEOUT_INVALID(false),
         /** The stream already holds a transaction: ids are never reused. */
         LEDGER_TRANSACTION_EXISTS(false),
+        /** Post, void, expire or reverse of a stream that holds no transaction. */
+        LEDGER_TRANSACTION_NOT_FOUND(false),
+        /** The transaction was reversed already: a reversal happens at most once. */
+        ALREADY_REVERSED(false),
+        /** Post, void or reverse of a transaction whose status does not allow it (a void of a posted one, say). */
+        INVALID_STATE(false),
+        /** Post or void of a pending transaction whose time is up: it is expiring. */
+        EXPIRED(false),
+        /** The processor's expiry before the transaction's time: retry at that time. */
+        NOT_YET_EXPIRED(true),
+        /** A partial post of a transaction whose legs are in several currencies: which one is meant? */
+        AMOUNT_CURRENCY_AMBIGUOUS(false),
+        /** A partial post's amount is below 1 or above what is held. */
+        POST_EXCEEDS_PENDING(false),
         /**
          * An account the legs debit would go below its overdraft limit. Never returned by {@code
          * decide}: the store checks every account's net change against its live balance atomically at

@@ -8,6 +8,7 @@ import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionCommand.Pos
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionEvent.LedgerTransactionPosted;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionRejection.Reason;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionState.LedgerTransaction;
+import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionState.Status;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.posting.domain.Posting;
@@ -38,7 +39,7 @@ class LedgerTransactionDomainTest {
     }
 
     static PostLedgerTransaction post(Leg... legs) {
-        return new PostLedgerTransaction("ltx_1", "mer_1", List.of(legs), CURRENCIES, "split", Map.of("order", "42"), T0);
+        return PostLedgerTransaction.posted("ltx_1", "mer_1", List.of(legs), CURRENCIES, "split", Map.of("order", "42"), T0);
     }
 
     static List<Posting> postings(Leg... legs) {
@@ -51,7 +52,7 @@ class LedgerTransactionDomainTest {
     }
 
     static LedgerTransactionPosted posted(Leg... legs) {
-        return new LedgerTransactionPosted("ltx_1", "mer_1", List.of(legs), "split", Map.of("order", "42"), T0,
+        return LedgerTransactionPosted.inFull("ltx_1", "mer_1", List.of(legs), "split", Map.of("order", "42"), T0,
                 postings(legs));
     }
 
@@ -61,7 +62,8 @@ class LedgerTransactionDomainTest {
 
         LedgerTransactionState state = spec.when(post(legs)).then(posted(legs));
 
-        assertThat(state).isEqualTo(new LedgerTransaction("ltx_1", "mer_1", List.of(legs), "split", Map.of("order", "42"), T0));
+        assertThat(state).isEqualTo(new LedgerTransaction("ltx_1", "mer_1", List.of(legs), "split", Map.of("order", "42"),
+                Status.POSTED, List.of(700L, 300L, 50L), null, T0, T0));
         assertThat(posted(legs).type()).isEqualTo("ledger_transaction.posted");
         assertThat(posted(legs).postings()).hasSize(6).noneMatch(Posting::systemAccount);
     }
@@ -152,10 +154,12 @@ class LedgerTransactionDomainTest {
     @Test
     void a_posted_event_never_holds_unbalanced_postings_or_too_many_legs() {
         Leg one = leg("acc_a", "acc_b", 5, USD);
-        assertThatThrownBy(() -> new LedgerTransactionPosted("ltx_1", "mer_1", List.of(one, one), null, Map.of(), T0,
+        assertThatThrownBy(() -> LedgerTransactionPosted.inFull("ltx_1", "mer_1", List.of(one, one), null, Map.of(), T0,
                 List.of(new Posting("acc_a", USD, -5, 0)))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new LedgerTransactionPosted("ltx_1", "mer_1", List.of(one), null, Map.of(), T0,
+        assertThatThrownBy(() -> LedgerTransactionPosted.inFull("ltx_1", "mer_1", List.of(one), null, Map.of(), T0,
                 postings(one))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LedgerTransactionPosted("ltx_1", "mer_1", List.of(one, one), List.of(5L, 6L), null,
+                Map.of(), T0, postings(one, one))).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -164,5 +168,194 @@ class LedgerTransactionDomainTest {
         var decider = new LedgerTransactionDecider();
         LedgerTransactionState once = decider.evolve(decider.initialState(), posted(legs));
         assertThatThrownBy(() -> decider.evolve(once, posted(legs))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Nested
+    class Pending_transactions {
+
+        static final Instant EXPIRY = T0.plusSeconds(60);
+        static final Leg AB = leg("acc_a", "acc_b", 700, USD);
+        static final Leg AC = leg("acc_a", "acc_c", 300, USD);
+
+        static PostLedgerTransaction pending(Instant expiresAt, Leg... legs) {
+            return new PostLedgerTransaction("ltx_1", "mer_1", List.of(legs), CURRENCIES, "hold", Map.of(), true,
+                    expiresAt, T0);
+        }
+
+        static LedgerTransactionEvent.LedgerTransactionPending held(Instant expiresAt, Leg... legs) {
+            List<Posting> holds = new ArrayList<>();
+            for (Leg leg : legs) {
+                holds.add(new Posting(leg.fromAccountId(), leg.amount().currency(), 0, leg.amount().amountMinor()));
+            }
+            return new LedgerTransactionEvent.LedgerTransactionPending("ltx_1", "mer_1", List.of(legs), "hold", Map.of(),
+                    expiresAt, T0, holds);
+        }
+
+        static List<Posting> releases() {
+            return List.of(new Posting("acc_a", USD, 0, -700), new Posting("acc_a", USD, 0, -300));
+        }
+
+        @Test
+        void a_pending_transaction_holds_each_legs_amount_on_its_from_account_and_moves_nothing() {
+            LedgerTransactionState state = spec.when(pending(EXPIRY, AB, AC)).then(held(EXPIRY, AB, AC));
+
+            assertThat(state).isEqualTo(new LedgerTransaction("ltx_1", "mer_1", List.of(AB, AC), "hold", Map.of(),
+                    Status.PENDING, List.of(0L, 0L), EXPIRY, T0, T0));
+            assertThat(held(EXPIRY, AB, AC).type()).isEqualTo("ledger_transaction.pending");
+        }
+
+        @Test
+        void a_timeout_must_end_after_creation_and_only_a_pending_transaction_has_one() {
+            spec.when(pending(T0, AB, AC)).thenRejected(LedgerTransactionRejection.of(Reason.TIMEOUT_INVALID));
+            spec.when(new PostLedgerTransaction("ltx_1", "mer_1", List.of(AB, AC), CURRENCIES, null, Map.of(), false,
+                    EXPIRY, T0)).thenRejected(LedgerTransactionRejection.of(Reason.TIMEOUT_INVALID));
+            spec.when(pending(null, AB, AC)).then(held(null, AB, AC));
+        }
+
+        @Test
+        void posting_in_full_releases_every_hold_and_moves_every_leg() {
+            Instant later = T0.plusSeconds(10);
+            var expected = new LedgerTransactionPosted("ltx_1", "mer_1", List.of(AB, AC), List.of(700L, 300L), "hold",
+                    Map.of(), later, List.of(new Posting("acc_a", USD, -700, -700), new Posting("acc_b", USD, 700, 0),
+                            new Posting("acc_a", USD, -300, -300), new Posting("acc_c", USD, 300, 0)));
+
+            LedgerTransactionState state = spec.given(held(EXPIRY, AB, AC))
+                    .when(new LedgerTransactionCommand.PostPending("ltx_1", null, later)).then(expected);
+
+            assertThat(((LedgerTransaction) state).status()).isEqualTo(Status.POSTED);
+            assertThat(((LedgerTransaction) state).updatedAt()).isEqualTo(later);
+        }
+
+        @Test
+        void posting_in_part_takes_the_legs_in_order_and_releases_the_rest() {
+            var events = spec.given(held(EXPIRY, AB, AC))
+                    .when(new LedgerTransactionCommand.PostPending("ltx_1", 800L, T0)).events();
+
+            var posted = (LedgerTransactionPosted) events.getFirst();
+            assertThat(posted.postedMinor()).containsExactly(700L, 100L);
+            assertThat(posted.postings()).containsExactly(new Posting("acc_a", USD, -700, -700),
+                    new Posting("acc_b", USD, 700, 0), new Posting("acc_a", USD, -100, -300), new Posting("acc_c", USD, 100, 0));
+        }
+
+        @Test
+        void a_partial_post_that_leaves_a_leg_untouched_only_releases_its_hold() {
+            var posted = (LedgerTransactionPosted) spec.given(held(EXPIRY, AB, AC))
+                    .when(new LedgerTransactionCommand.PostPending("ltx_1", 500L, T0)).events().getFirst();
+
+            assertThat(posted.postedMinor()).containsExactly(500L, 0L);
+            assertThat(posted.postings()).containsExactly(new Posting("acc_a", USD, -500, -700),
+                    new Posting("acc_b", USD, 500, 0), new Posting("acc_a", USD, 0, -300));
+        }
+
+        @ParameterizedTest(name = "amount {0}")
+        @ValueSource(longs = {0, -1, 1001})
+        void a_partial_post_is_at_least_1_and_at_most_what_is_held(long amount) {
+            spec.given(held(EXPIRY, AB, AC)).when(new LedgerTransactionCommand.PostPending("ltx_1", amount, T0))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.POST_EXCEEDS_PENDING));
+        }
+
+        @Test
+        void a_partial_post_of_legs_in_several_currencies_is_ambiguous() {
+            Leg euros = leg("acc_x", "acc_y", 10, EUR);
+            spec.given(held(EXPIRY, AB, euros)).when(new LedgerTransactionCommand.PostPending("ltx_1", 5L, T0))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.AMOUNT_CURRENCY_AMBIGUOUS));
+        }
+
+        @Test
+        void voiding_releases_every_hold() {
+            LedgerTransactionState state = spec.given(held(EXPIRY, AB, AC))
+                    .when(new LedgerTransactionCommand.VoidPending("ltx_1", T0))
+                    .then(new LedgerTransactionEvent.LedgerTransactionVoided("ltx_1", T0, releases()));
+
+            assertThat(((LedgerTransaction) state).status()).isEqualTo(Status.VOIDED);
+        }
+
+        @Test
+        void once_its_time_is_up_it_expires_at_the_recorded_time_however_late_the_processor_runs() {
+            LedgerTransactionState state = spec.given(held(EXPIRY, AB, AC))
+                    .when(new LedgerTransactionCommand.ExpirePending("ltx_1", EXPIRY.plusSeconds(3_600)))
+                    .then(new LedgerTransactionEvent.LedgerTransactionExpired("ltx_1", EXPIRY, releases()));
+
+            assertThat(((LedgerTransaction) state).status()).isEqualTo(Status.EXPIRED);
+            assertThat(((LedgerTransaction) state).updatedAt()).isEqualTo(EXPIRY);
+        }
+
+        @Test
+        void an_expiry_before_its_time_is_refused_and_one_after_a_resolution_is_already_done() {
+            spec.given(held(EXPIRY, AB, AC)).when(new LedgerTransactionCommand.ExpirePending("ltx_1", EXPIRY.minusMillis(1)))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.NOT_YET_EXPIRED));
+            spec.given(held(null, AB, AC)).when(new LedgerTransactionCommand.ExpirePending("ltx_1", EXPIRY))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.INVALID_STATE));
+            spec.given(held(EXPIRY, AB, AC), new LedgerTransactionEvent.LedgerTransactionVoided("ltx_1", T0, releases()))
+                    .when(new LedgerTransactionCommand.ExpirePending("ltx_1", EXPIRY)).thenAlreadyDone();
+        }
+
+        @Test
+        void post_and_void_are_refused_once_the_time_is_up_and_after_a_resolution() {
+            spec.given(held(EXPIRY, AB, AC)).when(new LedgerTransactionCommand.PostPending("ltx_1", null, EXPIRY))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.EXPIRED));
+            spec.given(held(EXPIRY, AB, AC)).when(new LedgerTransactionCommand.VoidPending("ltx_1", EXPIRY))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.EXPIRED));
+            spec.given(held(EXPIRY, AB, AC), new LedgerTransactionEvent.LedgerTransactionVoided("ltx_1", T0, releases()))
+                    .when(new LedgerTransactionCommand.PostPending("ltx_1", null, T0))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.INVALID_STATE));
+            spec.given(posted(AB, AC)).when(new LedgerTransactionCommand.VoidPending("ltx_1", T0))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.INVALID_STATE));
+        }
+
+        @Test
+        void nothing_is_done_to_a_transaction_that_does_not_exist() {
+            for (LedgerTransactionCommand command : List.<LedgerTransactionCommand>of(
+                    new LedgerTransactionCommand.PostPending("ltx_1", null, T0),
+                    new LedgerTransactionCommand.VoidPending("ltx_1", T0),
+                    new LedgerTransactionCommand.ExpirePending("ltx_1", T0),
+                    new LedgerTransactionCommand.ReverseLedgerTransaction("ltx_1", T0))) {
+                spec.when(command).thenRejected(LedgerTransactionRejection.of(Reason.LEDGER_TRANSACTION_NOT_FOUND));
+            }
+        }
+    }
+
+    @Nested
+    class Reversals {
+
+        static final Leg AB = leg("acc_a", "acc_b", 700, USD);
+        static final Leg BC = leg("acc_b", "acc_c", 300, USD);
+
+        @Test
+        void a_reversal_moves_each_leg_back_with_compensating_postings() {
+            Instant later = T0.plusSeconds(5);
+            LedgerTransactionState state = spec.given(posted(AB, BC))
+                    .when(new LedgerTransactionCommand.ReverseLedgerTransaction("ltx_1", later))
+                    .then(new LedgerTransactionEvent.LedgerTransactionReversed("ltx_1", later, List.of(
+                            new Posting("acc_b", USD, -700, 0), new Posting("acc_a", USD, 700, 0),
+                            new Posting("acc_c", USD, -300, 0), new Posting("acc_b", USD, 300, 0))));
+
+            assertThat(((LedgerTransaction) state).status()).isEqualTo(Status.REVERSED);
+        }
+
+        @Test
+        void a_reversal_of_a_partly_posted_transaction_returns_only_what_moved() {
+            var held = Pending_transactions.held(null, AB, BC);
+            var partly = new LedgerTransactionPosted("ltx_1", "mer_1", List.of(AB, BC), List.of(400L, 0L), "hold", Map.of(), T0,
+                    List.of(new Posting("acc_a", USD, -400, -700), new Posting("acc_b", USD, 400, 0),
+                            new Posting("acc_b", USD, 0, -300)));
+
+            var reversed = spec.given(held, partly).when(new LedgerTransactionCommand.ReverseLedgerTransaction("ltx_1", T0))
+                    .events().getFirst();
+
+            assertThat(reversed.postings()).containsExactly(new Posting("acc_b", USD, -400, 0), new Posting("acc_a", USD, 400, 0));
+        }
+
+        @Test
+        void a_transaction_is_reversed_at_most_once_and_only_once_posted() {
+            var reversed = new LedgerTransactionEvent.LedgerTransactionReversed("ltx_1", T0, List.of(
+                    new Posting("acc_b", USD, -700, 0), new Posting("acc_a", USD, 700, 0),
+                    new Posting("acc_c", USD, -300, 0), new Posting("acc_b", USD, 300, 0)));
+            spec.given(posted(AB, BC), reversed).when(new LedgerTransactionCommand.ReverseLedgerTransaction("ltx_1", T0))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.ALREADY_REVERSED));
+            spec.given(Pending_transactions.held(null, AB, BC))
+                    .when(new LedgerTransactionCommand.ReverseLedgerTransaction("ltx_1", T0))
+                    .thenRejected(LedgerTransactionRejection.of(Reason.INVALID_STATE));
+        }
     }
 }
