@@ -4,6 +4,7 @@ import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
 import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
 import dev.ledgerflow.core.payment.processor.ProcessorSettings;
@@ -36,10 +37,21 @@ class PaymentConfiguration {
         return new PaymentProcessor(executor, acquirer, settings, clock);
     }
 
+    /** Pending ledger transactions' timeouts: timers rebuilt from their table at start-up. */
     @Bean(destroyMethod = "dispose")
-    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints,
+    LedgerTransactionExpiry ledgerTransactionExpiry(ConnectionPool pool, CommandExecutor executor, Clock clock,
             ConsumersProperties consumers) {
-        FeedConsumer consumer = processor.consumer(store, checkpoints);
+        LedgerTransactionExpiry expiry = new LedgerTransactionExpiry(pool, executor, clock);
+        if (consumers.enabled()) {
+            expiry.start().block(java.time.Duration.ofSeconds(60));
+        }
+        return expiry;
+    }
+
+    @Bean(destroyMethod = "dispose")
+    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, LedgerTransactionExpiry expiry, EventStore store,
+            CheckpointStore checkpoints, ConsumersProperties consumers) {
+        FeedConsumer consumer = processor.consumer(store, checkpoints, expiry);
         return consumers.enabled() ? consumer.start() : consumer;
     }
 }

@@ -8,6 +8,7 @@ import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTest;
 import dev.ledgerflow.gateway.ApiTestBase;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -435,6 +436,31 @@ class LedgerTransactionApiTest extends ApiTestBase {
             merchant.post("/v1/ledger-transactions/ltx_nope/post", "{}").expectStatus().isNotFound();
             ApiClient.newMerchant(http).post("/v1/ledger-transactions/" + id + "/post", "{}").expectStatus().isNotFound();
             assertThat(merchant.available(a)).isEqualTo(300);
+        }
+
+        @Test
+        @SuppressWarnings("unchecked")
+        void a_pending_transaction_whose_timeout_passes_voids_itself_at_the_recorded_time() {
+            var created = merchant.post("/v1/ledger-transactions", "{\"postings\":[" + leg(a, b, 600) + "," + leg(a, c, 200)
+                    + "],\"pending\":{\"timeout_seconds\":1}}").expectStatus().isCreated().expectBody(Map.class)
+                    .returnResult().getResponseBody();
+            String id = (String) created.get("id");
+            assertThat(Instant.parse((String) created.get("expires_at")))
+                    .isEqualTo(Instant.parse((String) created.get("created_at")).plusSeconds(1));
+            assertThat(merchant.available(a)).isEqualTo(300);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> "expired".equals(merchant.read("/v1/ledger-transactions/" + id)
+                    .get("status")));
+
+            Map<String, Object> expired = merchant.read("/v1/ledger-transactions/" + id);
+            assertThat(expired.get("updated_at")).isEqualTo(created.get("expires_at"));
+            assertThat(merchant.available(a)).isEqualTo(1_100);
+            assertThat(merchant.available(b)).isZero();
+            List<Map<String, Object>> events = (List<Map<String, Object>>) merchant
+                    .read("/v1/events?type=ledger_transaction.expired").get("data");
+            assertThat(events).singleElement().satisfies(event ->
+                    assertThat((Map<String, Object>) event.get("data")).containsEntry("id", id).containsEntry("status", "expired"));
+            merchant.post("/v1/ledger-transactions/" + id + "/post", "{}").expectStatus().isEqualTo(409);
         }
 
         @Test
