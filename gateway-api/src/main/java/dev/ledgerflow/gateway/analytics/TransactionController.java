@@ -41,9 +41,10 @@ import reactor.core.publisher.Mono;
 @Tag(name = "Analytics")
 class TransactionController {
 
-    static final Set<String> TYPES = Set.of("payment", "refund", "transfer", "deposit");
+    static final Set<String> TYPES = Set.of("payment", "refund", "transfer", "deposit", "ledger_transaction");
     static final Set<String> STATUSES =
-            Set.of("processing", "requires_capture", "succeeded", "failed", "canceled", "pending", "posted");
+            Set.of("processing", "requires_capture", "succeeded", "failed", "canceled", "pending", "posted", "voided",
+                    "expired", "reversed");
     private static final Set<String> PARAMETERS =
             Set.of("type", "status", "account", "created_gte", "created_lt", "limit", "starting_after");
     static final MediaType TEXT_CSV = MediaType.parseMediaType("text/csv");

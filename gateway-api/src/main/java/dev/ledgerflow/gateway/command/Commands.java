@@ -5,6 +5,7 @@ import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.command.CommandRequest;
 import dev.ledgerflow.core.command.CommandResult;
 import dev.ledgerflow.core.decider.Rejection;
+import dev.ledgerflow.core.eventstore.AppendResult;
 import dev.ledgerflow.core.eventstore.AppendResult.IdempotentReplay;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.gateway.config.LedgerflowProperties;
@@ -46,14 +47,26 @@ public class Commands {
         this.properties = properties;
     }
 
-    /** A write to run: the command, how it succeeds, and the request it came from (for the fingerprint). */
+    /**
+     * A write to run: the command, how it succeeds, and the request it came from (for the fingerprint).
+     *
+     * @param storeProblems the problem a rejection of the store's guard answers (the one mapping, unless
+     *     the command can say more: which leg of a ledger transaction)
+     */
     public record Write<C, S, E, R extends Rejection>(
             CommandRequest<C, S, E, R> command,
             String merchantId,
             Optional<String> idempotencyKey,
             Request request,
             HttpStatus successStatus,
-            Function<S, Object> view) {}
+            Function<S, Object> view,
+            Function<AppendResult, ApiException> storeProblems) {
+
+        public Write(CommandRequest<C, S, E, R> command, String merchantId, Optional<String> idempotencyKey,
+                Request request, HttpStatus successStatus, Function<S, Object> view) {
+            this(command, merchantId, idempotencyKey, request, successStatus, view, RejectionProblems::of);
+        }
+    }
 
     /** The HTTP request a write came from: what its fingerprint is made of, should it carry an Idempotency-Key. */
     public record Request(String method, String path, Object body) {
@@ -128,7 +141,7 @@ public class Commands {
             case CommandResult.NotFound<S, E, R> notFound -> Mono.error(ApiException.notFound("object"));
             case CommandResult.Replayed<S, E, R> replayed -> Mono.just(replay(replayed.replay(), fingerprint));
             case CommandResult.StoreRejected<S, E, R> rejected -> rejectedUnlessReplay(write, fingerprint,
-                    RejectionProblems.of(rejected.rejection()));
+                    write.storeProblems().apply(rejected.rejection()));
             case CommandResult.Rejected<S, E, R> rejected -> rejectedUnlessReplay(write, fingerprint,
                     RejectionProblems.of((Rejection) rejected.rejection()));
         };

@@ -5,6 +5,7 @@ import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
 import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
 import dev.ledgerflow.core.payment.processor.ProcessorSettings;
@@ -51,10 +52,25 @@ class PaymentConfiguration {
         return new PaymentProcessor(executor, acquirer, settings, clock);
     }
 
+    /**
+     * Pending ledger transactions' timeouts: timers rebuilt from their table at start-up. With several
+     * instances every one sets the timers; the first expiry appended wins, the others are already done.
+     */
+    @Bean(destroyMethod = "dispose")
+    LedgerTransactionExpiry ledgerTransactionExpiry(ConnectionPool pool, CommandExecutor executor, Clock clock,
+            ConsumersProperties consumers) {
+        LedgerTransactionExpiry expiry = new LedgerTransactionExpiry(pool, executor, clock);
+        if (consumers.enabled()) {
+            expiry.start().block(java.time.Duration.ofSeconds(60));
+        }
+        return expiry;
+    }
+
     /** Not started here: it runs over the partitions this instance owns (see {@link #paymentProcessorPartitions}). */
     @Bean(destroyMethod = "close")
-    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, EventStore store, CheckpointStore checkpoints) {
-        return processor.consumer(store, checkpoints);
+    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, LedgerTransactionExpiry expiry, EventStore store,
+            CheckpointStore checkpoints) {
+        return processor.consumer(store, checkpoints, expiry);
     }
 
     /** The processor's share of the log's partitions: with N instances, each payment is processed by one of them. */

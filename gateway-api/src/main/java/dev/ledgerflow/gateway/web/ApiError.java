@@ -25,6 +25,7 @@ public enum ApiError {
     CURRENCY_MISMATCH(422, "currency_mismatch", "Currency mismatch"),
     REFUND_EXCEEDS_CAPTURED(422, "refund_exceeds_captured", "The refund exceeds what is left of the captured amount"),
     CAPTURE_EXCEEDS_AUTHORIZED(422, "capture_exceeds_authorized", "The capture exceeds the authorized amount"),
+    POST_EXCEEDS_PENDING(422, "post_exceeds_pending", "The amount exceeds what the pending transaction holds"),
     IDEMPOTENCY_KEY_REUSE(422, "idempotency_key_reuse", "The idempotency key was used with a different request"),
     SAME_ACCOUNT(422, "same_account", "The source and destination accounts are the same"),
     PROJECTION_BEHIND(503, "projection_behind", "The read models have not caught up yet"),

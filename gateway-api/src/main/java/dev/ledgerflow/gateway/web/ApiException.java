@@ -38,6 +38,28 @@ public final class ApiException extends RuntimeException {
         return fieldProblems;
     }
 
-    /** One problem with one field of the request, as in {@code errors: [{ field, code, message }]}. */
-    public record FieldProblem(String field, String code, String message) {}
+    /** A problem with one leg of a ledger transaction: {@code errors: [{ leg, field, code, detail, message }]}. */
+    public static ApiException leg(ApiError error, int leg, String field, String message) {
+        return new ApiException(error, message, List.of(new FieldProblem(field, leg, error.code(), message)));
+    }
+
+    /** This problem, about the given leg of a ledger transaction (its field becomes {@code postings[leg].field}). */
+    public ApiException atLeg(int leg) {
+        List<FieldProblem> problems = fieldProblems.isEmpty()
+                ? List.of(new FieldProblem("postings[" + leg + "]", leg, error.code(), detail()))
+                : fieldProblems.stream().map(p -> new FieldProblem("postings[" + leg + "]." + p.field(), leg, p.code(),
+                        p.message())).toList();
+        return new ApiException(error, detail(), problems);
+    }
+
+    /**
+     * One problem with one field of the request, as in {@code errors: [{ field, code, message }]}.
+     *
+     * @param leg the index of the ledger transaction leg it is about, or null
+     */
+    public record FieldProblem(String field, Integer leg, String code, String message) {
+        public FieldProblem(String field, String code, String message) {
+            this(field, null, code, message);
+        }
+    }
 }

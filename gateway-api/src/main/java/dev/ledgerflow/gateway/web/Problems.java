@@ -27,12 +27,18 @@ public final class Problems {
         problem.put("detail", exception.detail());
         problem.put("code", error.code());
         if (!exception.fieldProblems().isEmpty()) {
-            List<Map<String, String>> errors = new ArrayList<>();
+            List<Map<String, Object>> errors = new ArrayList<>();
             for (ApiException.FieldProblem p : exception.fieldProblems()) {
-                Map<String, String> entry = new LinkedHashMap<>();
+                Map<String, Object> entry = new LinkedHashMap<>();
+                if (p.leg() != null) {
+                    entry.put("leg", p.leg());
+                }
                 entry.put("field", p.field());
                 entry.put("code", p.code());
                 entry.put("message", p.message());
+                if (p.leg() != null) {
+                    entry.put("detail", p.message());
+                }
                 errors.add(entry);
             }
             problem.put("errors", errors);

@@ -12,6 +12,7 @@ import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.payment.PaymentAggregate;
 import dev.ledgerflow.core.posting.domain.HasPostings;
 import dev.ledgerflow.core.posting.domain.Posting;
+import dev.ledgerflow.core.ledgertransaction.LedgerTransactionAggregate;
 import dev.ledgerflow.core.transfer.TransferAggregate;
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTestBase;
@@ -53,7 +54,11 @@ class BooksFoldTest extends ApiTestBase {
             long amount = 1 + random.nextInt(2_000);
             switch (random.nextInt(6)) {
                 case 0 -> merchant.post("/v1/accounts/" + a + "/deposits", "{\"amount\":" + amount + "}");
-                case 1, 2 -> merchant.post("/v1/transfers", "{\"from_account\":\"" + a + "\",\"to_account\":\"" + b
+                case 2 -> merchant.post("/v1/ledger-transactions", "{\"postings\":[{\"from_account\":\"" + a
+                        + "\",\"to_account\":\"" + b + "\",\"amount\":" + amount + "},{\"from_account\":\"" + b
+                        + "\",\"to_account\":\"" + accounts.get(random.nextInt(accounts.size())) + "\",\"amount\":"
+                        + (1 + amount / 2) + "}]}");
+                case 1 -> merchant.post("/v1/transfers", "{\"from_account\":\"" + a + "\",\"to_account\":\"" + b
                         + "\",\"amount\":" + amount + ",\"currency\":\"USD\"}");
                 case 3 -> merchant.post("/v1/payments", "{\"amount\":" + amount + ",\"currency\":\"USD\",\"capture_method\":\""
                         + (random.nextBoolean() ? "manual" : "automatic") + "\",\"source\":{\"type\":\"account\",\"account\":\"" + a + "\"}}")
@@ -103,6 +108,7 @@ class BooksFoldTest extends ApiTestBase {
 
     private Map<String, long[]> foldPostings() {
         List<EventCodec<?>> codecs = List.of(PaymentAggregate.INSTANCE.codec(), TransferAggregate.INSTANCE.codec(),
+                LedgerTransactionAggregate.INSTANCE.codec(),
                 DepositAggregate.INSTANCE.codec());
         Map<String, long[]> sums = new HashMap<>();
         LogPosition after = LogPosition.START;

@@ -38,6 +38,12 @@ public final class AccountBalances {
                 .next();
     }
 
+    /** The balance rows of these accounts (those that exist), in one statement. */
+    public Flux<BalanceRow> findAll(java.util.Collection<String> accountIds) {
+        return query("select " + COLUMNS + " from account_balances where account_id = any($1)",
+                s -> s.bind("$1", accountIds.toArray(String[]::new)));
+    }
+
     /** The merchant's settlement balances, one per currency it has been paid in. */
     public Flux<BalanceRow> settlement(String merchantId) {
         return query("select " + COLUMNS + " from account_balances where account_id like $1 order by currency",

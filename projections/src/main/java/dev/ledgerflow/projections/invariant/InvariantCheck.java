@@ -66,7 +66,7 @@ public final class InvariantCheck {
 
     private static final String TRANSACTIONS = "with replayed as (select distinct on (e.payload -> 'data' ->> 'id')"
             + " e.payload -> 'data' ->> 'id' as id, e.stream_version, e.payload -> 'data' as data from events e"
-            + " where " + UP_TO_CHECKPOINT + " and split_part(e.type, '.', 1) in ('payment', 'refund', 'transfer', 'deposit')"
+            + " where " + UP_TO_CHECKPOINT + " and split_part(e.type, '.', 1) in ('payment', 'refund', 'transfer', 'deposit', 'ledger_transaction')"
             + " order by e.payload -> 'data' ->> 'id', e.stream_version desc)"
             + " select coalesce(t.id, r.id) as id, format('version %s, status %s', t.version, t.status) as projected,"
             + " format('version %s, status %s', r.stream_version, r.data ->> 'status') as replayed,"

@@ -66,7 +66,9 @@ public final class TransactionsProjection {
             + " (e.payload -> 'data' ->> 'created_at')::timestamptz, e.recorded_at, e.stream_version, e.position"
             + " from events e where " + Projection.PAGE
             + " and e.type in ('payment.created', 'payment.requires_capture', 'payment.succeeded', 'payment.failed',"
-            + " 'payment.canceled', 'transfer.posted', 'deposit.posted')"
+            + " 'payment.canceled', 'transfer.posted', 'deposit.posted',"
+            + " 'ledger_transaction.pending', 'ledger_transaction.posted', 'ledger_transaction.voided',"
+            + " 'ledger_transaction.expired', 'ledger_transaction.reversed')"
             + " order by " + ID + ", e.stream_version desc"
             + ON_CONFLICT;
 

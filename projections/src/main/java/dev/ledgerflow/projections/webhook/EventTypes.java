@@ -2,6 +2,7 @@ package dev.ledgerflow.projections.webhook;
 
 import dev.ledgerflow.core.account.domain.AccountEvent;
 import dev.ledgerflow.core.deposit.domain.DepositEvent;
+import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionEvent;
 import dev.ledgerflow.core.payment.domain.PaymentEvent;
 import dev.ledgerflow.core.transfer.domain.TransferEvent;
 import java.util.LinkedHashSet;
@@ -26,7 +27,12 @@ public final class EventTypes {
             PaymentEvent.PaymentCanceled.TYPE,
             PaymentEvent.RefundCreated.TYPE,
             PaymentEvent.RefundSucceeded.TYPE,
-            PaymentEvent.RefundFailed.TYPE);
+            PaymentEvent.RefundFailed.TYPE,
+            LedgerTransactionEvent.LedgerTransactionPending.TYPE,
+            LedgerTransactionEvent.LedgerTransactionPosted.TYPE,
+            LedgerTransactionEvent.LedgerTransactionVoided.TYPE,
+            LedgerTransactionEvent.LedgerTransactionExpired.TYPE,
+            LedgerTransactionEvent.LedgerTransactionReversed.TYPE);
 
     private static final Set<String> PUBLIC_SET = Set.copyOf(PUBLIC);
 

@@ -9,6 +9,7 @@ import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.payment.PaymentAggregate;
 import dev.ledgerflow.core.posting.domain.HasPostings;
 import dev.ledgerflow.core.posting.domain.Posting;
+import dev.ledgerflow.core.ledgertransaction.LedgerTransactionAggregate;
 import dev.ledgerflow.core.transfer.TransferAggregate;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,9 +40,9 @@ public final class LedgerFold {
     public final Map<String, Long> pending = new HashMap<>();
     public int events;
 
-    private static final Set<String> OBJECT_TYPES = Set.of("payment", "refund", "transfer", "deposit");
+    private static final Set<String> OBJECT_TYPES = Set.of("payment", "refund", "transfer", "deposit", "ledger_transaction");
     private static final List<EventCodec<?>> CODECS = List.of(PaymentAggregate.INSTANCE.codec(),
-            TransferAggregate.INSTANCE.codec(), DepositAggregate.INSTANCE.codec());
+            TransferAggregate.INSTANCE.codec(), DepositAggregate.INSTANCE.codec(), LedgerTransactionAggregate.INSTANCE.codec());
 
     public static LedgerFold of(EventStore store) {
         LedgerFold fold = new LedgerFold();

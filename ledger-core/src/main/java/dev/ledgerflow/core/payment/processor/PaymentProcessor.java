@@ -74,10 +74,19 @@ public final class PaymentProcessor implements FeedHandler {
      * the settings say and patient enough for the acquirer's worst case. Call {@link FeedConsumer#start()}.
      */
     public FeedConsumer consumer(EventStore store, CheckpointStore checkpoints) {
+        return consumer(store, checkpoints, event -> Mono.empty());
+    }
+
+    /**
+     * The same consumer, also handing every event to {@code alongside} after this processor (the
+     * expiry of pending ledger transactions rides here, so that it costs no checkpoint of its own).
+     */
+    public FeedConsumer consumer(EventStore store, CheckpointStore checkpoints, FeedHandler alongside) {
         FeedConsumer.Settings feed = FeedConsumer.Settings.defaults()
                 .withConcurrency(settings.concurrency())
                 .withHandlerTimeout(settings.authorizationDurationMax().plus(COMMAND_DURATION_MAX));
-        return new FeedConsumer(CONSUMER_NAME, store, checkpoints, this, feed);
+        FeedHandler handler = alongside == null ? this : event -> handle(event).then(alongside.handle(event));
+        return new FeedConsumer(CONSUMER_NAME, store, checkpoints, handler, feed);
     }
 
     @Override
