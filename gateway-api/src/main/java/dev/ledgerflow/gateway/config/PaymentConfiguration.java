@@ -32,6 +32,9 @@ class PaymentConfiguration {
         FunctionCounter.builder("ledger.acquirer.charges", acquirer, SimulatedAcquirer::charges)
                 .description("Payments the acquirer charged (approvals it recorded first; a replay is not a charge)")
                 .register(meters);
+        FunctionCounter.builder("ledger.acquirer.voids", acquirer, SimulatedAcquirer::voids)
+                .description("Approvals voided because the processor gave up on them (attempts timed out): charged nothing")
+                .register(meters);
         FunctionCounter.builder("ledger.acquirer.calls", acquirer, SimulatedAcquirer::calls)
                 .description("Authorization requests the acquirer received, retries and replays included")
                 .register(meters);

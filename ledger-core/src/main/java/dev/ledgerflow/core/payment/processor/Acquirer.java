@@ -15,6 +15,16 @@ public interface Acquirer {
     Mono<AcquirerResponse> authorize(AuthorizationRequest request);
 
     /**
+     * Gives a request up for good, by its key: an approval it got (perhaps after the caller stopped
+     * waiting) is voided, so no money stays reserved, and one still on its way is refused; from then on
+     * the request answers {@link AcquirerResponse.Voided}. Idempotent. Completes once the acquirer has
+     * recorded it; errors when it could not be reached (then ask again: the outcome is still unknown).
+     *
+     * @return whether an approval was voided
+     */
+    Mono<Boolean> voidAuthorization(AuthorizationRequest request);
+
+    /**
      * The acquirer's token for a card number, which payments keep instead of the number. Pure and
      * synchronous: the HTTP layer calls it while creating a payment, after checking the number.
      *

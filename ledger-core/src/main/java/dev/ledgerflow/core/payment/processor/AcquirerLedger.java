@@ -20,7 +20,16 @@ public interface AcquirerLedger {
      */
     Mono<Recorded> recordOnce(AuthorizationRequest request, AcquirerResponse answer);
 
-    /** The answer kept for a request; {@code first} when this call recorded it. */
+    /**
+     * Records that the request is given up: an approval becomes {@link AcquirerResponse.Voided}, a
+     * request with no answer yet gets that answer (a late approval then finds it and charges nothing),
+     * a decline stays as it is.
+     *
+     * @return whether an approval was voided
+     */
+    Mono<Boolean> voidOnce(AuthorizationRequest request);
+
+    /** The answer kept for a request ({@link AcquirerResponse.Voided} once given up); {@code first} when this call recorded it. */
     record Recorded(AcquirerResponse answer, boolean first) {
         public Recorded {
             Objects.requireNonNull(answer, "answer");
@@ -33,9 +42,29 @@ public interface AcquirerLedger {
     /** A ledger in this process's memory: enough for one instance, lost with it. */
     static AcquirerLedger inMemory() {
         ConcurrentMap<String, AcquirerResponse> answers = new ConcurrentHashMap<>();
-        return (request, answer) -> Mono.fromSupplier(() -> {
-            AcquirerResponse first = answers.putIfAbsent(request.idempotencyKey(), answer);
-            return first == null ? new Recorded(answer, true) : new Recorded(first, false);
-        });
+        return new AcquirerLedger() {
+            @Override
+            public Mono<Recorded> recordOnce(AuthorizationRequest request, AcquirerResponse answer) {
+                return Mono.fromSupplier(() -> {
+                    AcquirerResponse first = answers.putIfAbsent(request.idempotencyKey(), answer);
+                    return first == null ? new Recorded(answer, true) : new Recorded(first, false);
+                });
+            }
+
+            @Override
+            public Mono<Boolean> voidOnce(AuthorizationRequest request) {
+                return Mono.fromSupplier(() -> {
+                    boolean[] voided = {false};
+                    answers.compute(request.idempotencyKey(), (key, before) -> {
+                        if (before == null || before instanceof AcquirerResponse.Approved) {
+                            voided[0] = before != null;
+                            return new AcquirerResponse.Voided();
+                        }
+                        return before;
+                    });
+                    return voided[0];
+                });
+            }
+        };
     }
 }

@@ -20,6 +20,12 @@ public sealed interface AcquirerResponse {
         }
     }
 
+    /**
+     * The caller gave this request up ({@link Acquirer#voidAuthorization}) before or after an answer:
+     * nothing is reserved, and a late or repeated request answers this too.
+     */
+    record Voided() implements AcquirerResponse {}
+
     /** The acquirer could not decide now; the same request may succeed later. */
     record TransientError(String reason) implements AcquirerResponse {
         public TransientError {

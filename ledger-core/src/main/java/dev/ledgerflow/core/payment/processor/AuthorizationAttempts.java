@@ -39,6 +39,8 @@ final class AuthorizationAttempts {
                     case AcquirerResponse.Approved approved -> Mono.<Outcome>just(new Outcome.Authorized());
                     case AcquirerResponse.Declined declined ->
                             Mono.<Outcome>just(new Outcome.Failed(declined.failureCode()));
+                    // Given up earlier (by a processor that then stopped before recording it): the same outcome.
+                    case AcquirerResponse.Voided voided -> Mono.<Outcome>just(new Outcome.Failed(FailureCode.TIMEOUT));
                     case AcquirerResponse.TransientError error ->
                             Mono.<Outcome>error(new TransientAcquirerException(error));
                 })
@@ -55,8 +57,30 @@ final class AuthorizationAttempts {
                             error instanceof TimeoutException ? FailureCode.TIMEOUT : FailureCode.PROCESSING_ERROR;
                     log.info("Authorization of {} gave up after {} attempts: {} ({})", request.paymentId(),
                             settings.attemptsMax(), code, error.toString());
-                    return Mono.just(new Outcome.Failed(code));
+                    return giveUp(request).thenReturn(new Outcome.Failed(code));
                 });
+    }
+
+    /**
+     * An attempt that timed out may still have been approved (the acquirer decided after the caller
+     * stopped waiting): before the payment is failed, the request is voided at the acquirer, so a
+     * failed payment never leaves money reserved or charged. Retried like the attempts; if the acquirer
+     * cannot be reached for that either, the error goes to the feed, which hands the event over again
+     * (the payment stays processing until the outcome is known).
+     */
+    private Mono<Void> giveUp(AuthorizationRequest request) {
+        return Mono.defer(() -> acquirer.voidAuthorization(request))
+                .timeout(settings.attemptTimeout())
+                .retryWhen(Retry.backoff(settings.attemptsMax() - 1L, settings.retryDelayFirst())
+                        .maxBackoff(settings.retryDelayMax())
+                        .jitter(settings.retryJitter())
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .doOnNext(voided -> {
+                    if (voided) {
+                        log.warn("Authorization of {} was approved after its caller gave up: voided", request.paymentId());
+                    }
+                })
+                .then();
     }
 
     /** The acquirer answered {@link AcquirerResponse.TransientError}: worth another attempt. */

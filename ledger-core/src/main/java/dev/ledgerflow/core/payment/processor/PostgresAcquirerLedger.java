@@ -28,6 +28,15 @@ public final class PostgresAcquirerLedger implements AcquirerLedger {
             union all
             select outcome, failure_code, false from acquirer_charges where idempotency_key = $1""";
 
+    // Inserted as voided when no answer is there yet (a late approval then finds it); an approval turns
+    // voided; a decline stays. xmax is not 0 on a row this statement updated: the approval it voided.
+    private static final String VOID_ONCE = """
+            insert into acquirer_charges as c (idempotency_key, payment_id, amount, currency, outcome)
+            values ($1, $2, $3, $4, 'voided')
+            on conflict (idempotency_key) do update set outcome = 'voided', voided_at = now()
+                where c.outcome = 'approved'
+            returning (xmax <> 0) as voided_approval""";
+
     private final ConnectionFactory connections;
 
     /** @param connections a pooled factory on the database that holds {@code acquirer_charges} */
@@ -47,6 +56,21 @@ public final class PostgresAcquirerLedger implements AcquirerLedger {
                         "no answer recorded for " + request.idempotencyKey())));
     }
 
+    @Override
+    public Mono<Boolean> voidOnce(AuthorizationRequest request) {
+        return Flux.usingWhen(connections.create(),
+                        connection -> Flux.from(connection.createStatement(VOID_ONCE)
+                                        .bind("$1", request.idempotencyKey())
+                                        .bind("$2", request.paymentId())
+                                        .bind("$3", request.amount().amountMinor())
+                                        .bind("$4", request.amount().currency().code())
+                                        .execute())
+                                .concatMap(result -> result.map(row -> Boolean.TRUE.equals(row.get("voided_approval", Boolean.class)))),
+                        Connection::close)
+                .next()
+                .defaultIfEmpty(false); // declined: nothing to void
+    }
+
     private static io.r2dbc.spi.Statement bind(Connection connection, AuthorizationRequest request, AcquirerResponse answer) {
         var statement = connection.createStatement(RECORD_ONCE)
                 .bind("$1", request.idempotencyKey())
@@ -59,15 +83,19 @@ public final class PostgresAcquirerLedger implements AcquirerLedger {
                     .bind("$6", declined.failureCode().name().toLowerCase(Locale.ROOT));
             case AcquirerResponse.TransientError error ->
                     throw new IllegalArgumentException("a transient error is not a final answer");
+            case AcquirerResponse.Voided voided ->
+                    throw new IllegalArgumentException("a request is voided by voidOnce");
         };
     }
 
     private static Recorded recorded(Readable row) {
         boolean first = Boolean.TRUE.equals(row.get("first", Boolean.class));
-        AcquirerResponse answer = "approved".equals(row.get("outcome", String.class))
-                ? new AcquirerResponse.Approved()
-                : new AcquirerResponse.Declined(FailureCode.valueOf(
-                        row.get("failure_code", String.class).toUpperCase(Locale.ROOT)));
+        AcquirerResponse answer = switch (row.get("outcome", String.class)) {
+            case "approved" -> new AcquirerResponse.Approved();
+            case "voided" -> new AcquirerResponse.Voided();
+            default -> new AcquirerResponse.Declined(FailureCode.valueOf(
+                    row.get("failure_code", String.class).toUpperCase(Locale.ROOT)));
+        };
         return new Recorded(answer, first);
     }
 }

@@ -67,6 +67,7 @@ public final class SimulatedAcquirer implements Acquirer {
     private final ConcurrentMap<String, Integer> transientFailures = new ConcurrentHashMap<>();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong charges = new AtomicLong();
+    private final AtomicLong voids = new AtomicLong();
 
     /** An acquirer whose ledger is in this process's memory. */
     public SimulatedAcquirer(Duration latency) {
@@ -104,6 +105,20 @@ public final class SimulatedAcquirer implements Acquirer {
             }
             return Mono.delay(latency).flatMap(tick -> answer(request, scenario));
         });
+    }
+
+    @Override
+    public Mono<Boolean> voidAuthorization(AuthorizationRequest request) {
+        return ledger.voidOnce(request).doOnNext(voided -> {
+            if (voided) {
+                voids.incrementAndGet();
+            }
+        });
+    }
+
+    /** Approvals this acquirer voided because their caller gave up on them (money reserved, then released). */
+    public long voids() {
+        return voids.get();
     }
 
     /** Payments this acquirer charged: approvals it recorded first, each counted once however often asked. */

@@ -75,6 +75,37 @@ class AuthorizationAttemptsTest {
     }
 
     @Test
+    void an_approval_recorded_after_its_caller_timed_out_is_voided_before_the_payment_fails() {
+        // The acquirer's book is slow: each approval is recorded 2.5 s after it was asked, past the 2 s
+        // the caller waits. The first one still lands (the acquirer finishes what it started).
+        AcquirerLedger book = AcquirerLedger.inMemory();
+        AcquirerLedger slowBook = new AcquirerLedger() {
+            @Override
+            public Mono<Recorded> recordOnce(AuthorizationRequest request, AcquirerResponse answer) {
+                return Mono.delay(Duration.ofMillis(2_500)).then(book.recordOnce(request, answer));
+            }
+
+            @Override
+            public Mono<Boolean> voidOnce(AuthorizationRequest request) {
+                return book.voidOnce(request);
+            }
+        };
+        SimulatedAcquirer acquirer = new SimulatedAcquirer(SETTINGS.acquirerLatency(), slowBook);
+        AuthorizationRequest request = card(acquirer, "4242424242424242");
+
+        StepVerifier.withVirtualTime(() -> attempts(acquirer).authorize(request))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(30))
+                .expectNext(new Outcome.Failed(FailureCode.TIMEOUT))
+                .verifyComplete();
+
+        assertThat(acquirer.charges()).as("approved while nobody waited").isEqualTo(1);
+        assertThat(acquirer.voids()).as("and voided before the payment failed").isEqualTo(1);
+        assertThat(book.recordOnce(request, new AcquirerResponse.Approved()).block().answer())
+                .as("the request answers voided from then on").isEqualTo(new AcquirerResponse.Voided());
+    }
+
+    @Test
     void transient_errors_on_every_attempt_fail_the_payment_with_processing_error() {
         AtomicInteger calls = new AtomicInteger();
         Acquirer down = new Acquirer() {
@@ -82,6 +113,11 @@ class AuthorizationAttemptsTest {
             public Mono<AcquirerResponse> authorize(AuthorizationRequest request) {
                 calls.incrementAndGet();
                 return Mono.just(new AcquirerResponse.TransientError("down"));
+            }
+
+            @Override
+            public Mono<Boolean> voidAuthorization(AuthorizationRequest request) {
+                return Mono.just(false);
             }
 
             @Override

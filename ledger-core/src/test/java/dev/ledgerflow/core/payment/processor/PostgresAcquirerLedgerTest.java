@@ -94,6 +94,33 @@ class PostgresAcquirerLedgerTest {
         assertThat(second.answer()).isEqualTo(new Declined(FailureCode.CARD_DECLINED));
     }
 
+    @Test
+    void a_void_releases_an_approval_refuses_a_late_one_and_leaves_a_decline() {
+        PostgresAcquirerLedger ledger = new PostgresAcquirerLedger(pool);
+        AuthorizationRequest approved = new AuthorizationRequest(Ids.newId("pay", Instant.now()), Money.of(900, "USD"),
+                new Instrument.UpiHandle("success@upi"));
+        AuthorizationRequest late = new AuthorizationRequest(Ids.newId("pay", Instant.now()), Money.of(900, "USD"),
+                new Instrument.UpiHandle("success@upi"));
+        AuthorizationRequest declined = new AuthorizationRequest(Ids.newId("pay", Instant.now()), Money.of(900, "USD"),
+                new Instrument.UpiHandle("failure@upi"));
+        ledger.recordOnce(approved, new Approved()).block(WAIT);
+        ledger.recordOnce(declined, new Declined(FailureCode.CARD_DECLINED)).block(WAIT);
+
+        assertThat(ledger.voidOnce(approved).block(WAIT)).as("an approval voided").isTrue();
+        assertThat(ledger.voidOnce(approved).block(WAIT)).as("once").isFalse();
+        assertThat(ledger.voidOnce(late).block(WAIT)).as("nothing to void yet").isFalse();
+        assertThat(ledger.voidOnce(declined).block(WAIT)).as("a decline has nothing reserved").isFalse();
+
+        var lateAnswer = ledger.recordOnce(late, new Approved()).block(WAIT);
+        assertThat(lateAnswer.first()).isFalse();
+        assertThat(lateAnswer.answer()).isEqualTo(new AcquirerResponse.Voided());
+        assertThat(ledger.recordOnce(approved, new Approved()).block(WAIT).answer()).isEqualTo(new AcquirerResponse.Voided());
+        assertThat(ledger.recordOnce(declined, new Approved()).block(WAIT).answer())
+                .isEqualTo(new Declined(FailureCode.CARD_DECLINED));
+        assertThat(count("select count(*) from acquirer_charges where outcome = 'approved' and payment_id = any($1)",
+                new String[] {approved.paymentId(), late.paymentId(), declined.paymentId()})).isZero();
+    }
+
     private static AuthorizationRequest card(SimulatedAcquirer acquirer, String payment, String number) {
         return new AuthorizationRequest(payment, Money.of(1_000, "USD"), new Instrument.CardToken(acquirer.tokenize(number)));
     }

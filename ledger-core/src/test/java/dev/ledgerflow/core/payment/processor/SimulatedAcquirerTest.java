@@ -114,6 +114,7 @@ class SimulatedAcquirerTest {
             case Approved approved -> "approved";
             case Declined declined -> declined.failureCode().name().toLowerCase(Locale.ROOT);
             case TransientError error -> "transient";
+            case AcquirerResponse.Voided voided -> "voided";
         };
     }
 
