@@ -75,13 +75,22 @@ public final class EmbeddedLedgerflow {
         if (System.getProperty("ledger.api-keys.hash-key") == null && isUnset("LEDGER_API_KEYS_HASH_KEY")) {
             System.setProperty("ledger.api-keys.hash-key", generatedSecret(data.resolve("api-keys-hash-key"), "API keys' hash key"));
         }
+        // The admin key is kept like the demo merchant's, so the commands of README work across restarts.
+        boolean adminKeyGenerated = System.getProperty("ledger.admin-key") == null && isUnset("LEDGER_ADMIN_KEY");
+        if (adminKeyGenerated) {
+            System.setProperty("ledger.admin-key", generatedSecret(data.resolve("admin-key"), "admin key", () -> {
+                byte[] bytes = new byte[24];
+                new java.security.SecureRandom().nextBytes(bytes);
+                return "ak_" + java.util.HexFormat.of().formatHex(bytes);
+            }));
+        }
         SpringApplication application = new SpringApplication(LedgerflowApplication.class);
         application.setRegisterShutdownHook(false);
         ConfigurableApplicationContext context = application.run(args);
         // The service stops first (draining requests, then consumers saving their checkpoints, then its
         // pools), then the servers it used, the last started first.
         stop.add(context);
-        printDemoMerchantKey(context, data.resolve("demo-merchant-key"));
+        printDemoMerchantKey(context, data.resolve("demo-merchant-key"), adminKeyGenerated ? data.resolve("admin-key") : null);
     }
 
     /**
@@ -116,10 +125,14 @@ public final class EmbeddedLedgerflow {
      * leave those secrets unreadable, and the service would refuse to start.
      */
     private static String generatedSecret(Path keyFile, String what) {
+        return generatedSecret(keyFile, what, SecretsKey::newKeyBase64);
+    }
+
+    private static String generatedSecret(Path keyFile, String what, java.util.function.Supplier<String> newKey) {
         try {
             if (!Files.exists(keyFile)) {
                 Files.createDirectories(keyFile.getParent());
-                String key = SecretsKey.newKeyBase64();
+                String key = newKey.get();
                 if (keyFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                     Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                     Files.writeString(keyFile, key, StandardOpenOption.TRUNCATE_EXISTING);
@@ -143,7 +156,7 @@ public final class EmbeddedLedgerflow {
      * Creates a demo merchant on the first start and prints its API key on every start. The key is
      * kept in .data/ (this is the development runner; the service itself stores keys only hashed).
      */
-    private static void printDemoMerchantKey(ConfigurableApplicationContext context, Path keyFile) {
+    private static void printDemoMerchantKey(ConfigurableApplicationContext context, Path keyFile, Path adminKeyFile) {
         try {
             if (!Files.exists(keyFile)) {
                 String port = context.getEnvironment().getProperty("local.server.port");
@@ -157,9 +170,19 @@ public final class EmbeddedLedgerflow {
                         .block(Duration.ofSeconds(10));
                 Files.writeString(keyFile, (String) created.get("api_key"));
             }
+            String merchantKey = Files.readString(keyFile).strip();
             System.out.println();
             System.out.println("Ledgerflow is running on http://localhost:" + context.getEnvironment().getProperty("local.server.port"));
-            System.out.println("Demo merchant API key: " + Files.readString(keyFile).strip());
+            System.out.println("Demo merchant API key: " + merchantKey);
+            System.out.println(adminKeyFile != null
+                    ? "Admin key: kept in " + adminKeyFile
+                    : "Admin key: LEDGER_ADMIN_KEY, as set");
+            System.out.println();
+            System.out.println("To use README's commands, paste into your shell:");
+            System.out.println("  export KEY=" + merchantKey);
+            if (adminKeyFile != null) {
+                System.out.println("  export LEDGER_ADMIN_KEY=" + Files.readString(adminKeyFile).strip());
+            }
             System.out.println();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

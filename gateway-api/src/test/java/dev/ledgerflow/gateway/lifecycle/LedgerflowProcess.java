@@ -24,6 +24,7 @@ public final class LedgerflowProcess implements AutoCloseable {
 
     private static final Duration START_WAIT = Duration.ofMinutes(4);
     private static final Pattern DEMO_KEY = Pattern.compile("Demo merchant API key: (\\S+)");
+    private static final Pattern ADMIN_KEY_EXPORT = Pattern.compile("^  export LEDGER_ADMIN_KEY=(\\S+)$");
 
     private final Process process;
     private final Thread output;
@@ -68,8 +69,15 @@ public final class LedgerflowProcess implements AutoCloseable {
                     Matcher demo = DEMO_KEY.matcher(line);
                     if (demo.find()) {
                         keys[0] = demo.group(1);
+                    }
+                    // The banner ends with the export lines: the admin key's when it was generated.
+                    Matcher admin = ADMIN_KEY_EXPORT.matcher(line);
+                    if (admin.find()) {
+                        keys[1] = admin.group(1);
+                        running.complete(null);
+                    } else if (line.startsWith("  export KEY=") && environment.containsKey("LEDGER_ADMIN_KEY")) {
                         keys[1] = environment.get("LEDGER_ADMIN_KEY");
-                        running.complete(null); // the banner's last line
+                        running.complete(null);
                     }
                 }
             } catch (IOException e) {

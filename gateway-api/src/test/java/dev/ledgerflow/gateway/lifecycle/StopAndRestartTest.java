@@ -90,6 +90,33 @@ class StopAndRestartTest {
     }
 
     @Test
+    void a_generated_admin_key_is_kept_with_the_data_and_printed_as_lines_to_paste() throws Exception {
+        String adminKey;
+        String demoKey;
+        try (LedgerflowProcess first = LedgerflowProcess.start(data, Map.of())) {
+            adminKey = first.adminKey;
+            demoKey = first.demoKey;
+            assertThat(adminKey).startsWith("ak_");
+            assertThat(first.lines()).contains("  export KEY=" + demoKey, "  export LEDGER_ADMIN_KEY=" + adminKey);
+            assertThat(Files.readString(data.resolve("admin-key")).strip()).isEqualTo(adminKey);
+            assertThat(status(first, "/admin/projections", adminKey)).isEqualTo(200);
+            assertThat(first.terminate()).isEqualTo(143);
+        }
+        try (LedgerflowProcess second = LedgerflowProcess.start(data, Map.of())) {
+            assertThat(second.adminKey).as("the same admin key after a restart").isEqualTo(adminKey);
+            assertThat(second.demoKey).isEqualTo(demoKey);
+            assertThat(status(second, "/admin/projections", adminKey)).isEqualTo(200);
+            assertThat(second.terminate()).isEqualTo(143);
+        }
+    }
+
+    private int status(LedgerflowProcess service, String path, String key) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + path))
+                        .header("Authorization", "Bearer " + key).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
     void a_start_after_a_hard_kill_stops_the_postgresql_and_redis_the_killed_run_left_serving() throws Exception {
         long orphanPostgres;
         long orphanRedis;
