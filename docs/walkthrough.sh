@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# README's walk-through, runnable: accounts, a deposit, transfers, a 3-leg transaction and its reversal, a
+# pending transaction posted in part and one voided, card payments captured, refunded and canceled, UPI and
+# wallet payments, the balance and a payment's history. Needs only bash, curl and sed.
+#
+# With the embedded default running, paste the two export lines it prints (KEY, LEDGER_ADMIN_KEY), then:
+#   bash docs/walkthrough.sh            (BASE=http://host:port to point it elsewhere)
+# Each step prints the request and the answer; the script stops at the first answer it did not expect.
+# A test runs it against the embedded default on every build (WalkthroughScriptTest), so it stays true.
+set -euo pipefail
+
+BASE="${BASE:-http://localhost:8080}"
+: "${KEY:?set KEY to the demo merchant key the service printed (export KEY=...)}"
+: "${LEDGER_ADMIN_KEY:?set LEDGER_ADMIN_KEY to the admin key the service printed}"
+RUN="$(date +%s)-$$"   # makes this run's Idempotency-Keys its own
+
+STATUS=""
+BODY=""
+
+# call METHOD PATH EXPECTED_STATUS [BODY] [extra curl arguments...]: prints the exchange, fails on another status.
+call() {
+  local method="$1" path="$2" expected="$3" body="${4:-}"
+  shift 3; [ $# -gt 0 ] && shift
+  local key="$KEY"
+  case "$path" in /v1/merchants*|/admin/*) key="$LEDGER_ADMIN_KEY" ;; esac
+  local args=(-sS -X "$method" "$BASE$path" -H "Authorization: Bearer $key" -w '\n%{http_code}')
+  if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' -d "$body"); fi
+  echo "> $method $path ${body}"
+  local out
+  out="$(curl "${args[@]}" "$@")"
+  STATUS="${out##*$'\n'}"
+  BODY="${out%$'\n'*}"
+  echo "< $STATUS $BODY" | cut -c1-400
+  if [ "$STATUS" != "$expected" ]; then
+    echo "expected $expected, got $STATUS" >&2
+    exit 1
+  fi
+}
+
+# field NAME: a top-level string field of the last answer (the first occurrence).
+field() {
+  printf '%s' "$BODY" | sed -n "s/^[^{]*{.*\"$1\":\"\([^\"]*\)\".*$/\1/p" | head -n1
+}
+
+# await_status PATH STATUS: reads PATH until its "status" is STATUS (payments are processed in the background).
+await_status() {
+  for _ in $(seq 1 100); do
+    call GET "$1" 200 >/dev/null
+    if [ "$(status_of)" = "$2" ]; then echo "  $1 is $2"; return 0; fi
+    sleep 0.2
+  done
+  echo "$1 did not reach $2 (last: $(status_of))" >&2
+  exit 1
+}
+
+status_of() {
+  printf '%s' "$BODY" | sed -n 's/.*"status":"\([a-z_]*\)".*/\1/p' | head -n1
+}
+
+echo "== A merchant of your own (admin key)"
+call POST /v1/merchants 201 '{"name":"Acme Books"}'
+
+echo "== Three wallet accounts of the demo merchant, and a deposit"
+call POST /v1/accounts 201 '{"currency":"usd","metadata":{"owner":"ana"}}'
+A="$(field id)"
+call POST /v1/accounts 201 '{"currency":"USD","overdraft_limit":1000}'
+B="$(field id)"
+call POST /v1/accounts 201 '{"currency":"USD"}'
+C="$(field id)"
+call POST "/v1/accounts/$A/deposits" 201 '{"amount":10000}' -H "Idempotency-Key: dep-$RUN"
+call POST "/v1/accounts/$A/deposits" 201 '{"amount":10000}' -H "Idempotency-Key: dep-$RUN"   # the same answer again
+
+echo "== Transfers: one posted, one past the balance"
+call POST /v1/transfers 201 "{\"from_account\":\"$A\",\"to_account\":\"$B\",\"amount\":2500,\"currency\":\"USD\",\"description\":\"rent\"}"
+call POST /v1/transfers 422 "{\"from_account\":\"$A\",\"to_account\":\"$B\",\"amount\":999999,\"currency\":\"USD\"}"
+
+echo "== Three legs at once, then reversed (once)"
+call POST /v1/ledger-transactions 201 "{\"postings\":[{\"from_account\":\"$A\",\"to_account\":\"$B\",\"amount\":1000},{\"from_account\":\"$A\",\"to_account\":\"$C\",\"amount\":500},{\"from_account\":\"$B\",\"to_account\":\"$C\",\"amount\":200,\"currency\":\"USD\"}],\"description\":\"order 7 split\"}" -H "Idempotency-Key: split-$RUN"
+LTX="$(field id)"
+call POST "/v1/ledger-transactions/$LTX/reverse" 200
+call POST "/v1/ledger-transactions/$LTX/reverse" 409
+
+echo "== Two-phase: one posted in part, one voided"
+call POST /v1/ledger-transactions 201 "{\"postings\":[{\"from_account\":\"$A\",\"to_account\":\"$B\",\"amount\":300},{\"from_account\":\"$A\",\"to_account\":\"$C\",\"amount\":100}],\"pending\":{\"timeout_seconds\":60}}"
+PENDING="$(field id)"
+call POST "/v1/ledger-transactions/$PENDING/post" 200 '{"amount":350}'
+call POST /v1/ledger-transactions 201 "{\"postings\":[{\"from_account\":\"$A\",\"to_account\":\"$B\",\"amount\":100},{\"from_account\":\"$A\",\"to_account\":\"$C\",\"amount\":100}],\"pending\":{}}"
+call POST "/v1/ledger-transactions/$(field id)/void" 200
+
+echo "== A card payment captured in part, then refunded in part"
+CARD='"source":{"type":"card","number":"4242424242424242","exp_month":12,"exp_year":2030,"cvc":"123"}'
+call POST /v1/payments 202 "{\"amount\":4200,\"currency\":\"USD\",\"capture_method\":\"manual\",\"description\":\"Order 42\",$CARD}" -H "Idempotency-Key: order-42-$RUN"
+PAY="$(field id)"
+await_status "/v1/payments/$PAY" requires_capture
+call POST "/v1/payments/$PAY/capture" 200 '{"amount":4000}'
+call POST "/v1/payments/$PAY/refunds" 202 '{"amount":1000,"reason":"requested_by_customer"}'
+
+echo "== A payment canceled before capture"
+call POST /v1/payments 202 "{\"amount\":1200,\"currency\":\"USD\",\"capture_method\":\"manual\",$CARD}"
+CANCELED="$(field id)"
+await_status "/v1/payments/$CANCELED" requires_capture
+call POST "/v1/payments/$CANCELED/cancel" 200
+
+echo "== UPI (declined) and a wallet account as the source"
+call POST /v1/payments 202 '{"amount":900,"currency":"INR","source":{"type":"upi","vpa":"failure@upi"}}'
+await_status "/v1/payments/$(field id)" failed
+call POST /v1/payments 202 "{\"amount\":1500,\"currency\":\"USD\",\"source\":{\"type\":\"account\",\"account\":\"$A\"}}"
+await_status "/v1/payments/$(field id)" succeeded
+
+echo "== The settlement balance, a payment's history, the transactions as CSV"
+call GET /v1/balance 200
+call GET "/v1/payments/$PAY/events" 200
+call GET "/v1/transactions?type=payment" 200 '' -H 'Accept: text/csv'
+await_status "/v1/payments/$PAY" succeeded
+
+echo "Walk-through done: payment $PAY captured and refunded."
