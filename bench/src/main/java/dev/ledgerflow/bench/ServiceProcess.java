@@ -107,6 +107,7 @@ final class ServiceProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-Dledger.data-dir=" + data);
+        command.add("-Dledger.access-log.level=WARN"); // a line per request would be part of every figure
         command.addAll(properties);
         command.add("-cp");
         command.add(classpath);

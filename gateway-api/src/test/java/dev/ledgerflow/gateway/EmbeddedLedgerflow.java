@@ -37,6 +37,10 @@ public final class EmbeddedLedgerflow {
     private EmbeddedLedgerflow() {}
 
     public static void main(String[] args) {
+        // Before anything logs: the access log is on in the embedded default (logback-test.xml keeps it off in tests).
+        if (System.getProperty("ledger.access-log.level") == null) {
+            System.setProperty("ledger.access-log.level", "INFO");
+        }
         Path data = Path.of(System.getProperty("ledger.data-dir", ".data")).toAbsolutePath();
         // One ordered stop (below) instead of Spring's, zonky's and embedded-redis's shutdown hooks, which
         // ran at once: PostgreSQL and Redis went away under a service still draining requests and

@@ -11,6 +11,7 @@ import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.RequestIds;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -81,7 +82,12 @@ public class Commands {
     }
 
     public <C, S, E, R extends Rejection> Mono<ResponseEntity<byte[]>> run(Write<C, S, E, R> write) {
-        CommandRequest<C, S, E, R> answered = write.command().respondWith(accepted -> render(write, accepted));
+        return Mono.deferContextual(context -> run(write, context.<String>getOrEmpty(RequestIds.CONTEXT_KEY)));
+    }
+
+    private <C, S, E, R extends Rejection> Mono<ResponseEntity<byte[]>> run(Write<C, S, E, R> write, Optional<String> requestId) {
+        CommandRequest<C, S, E, R> answered = requestId.map(write.command()::withRequestId).orElse(write.command())
+                .respondWith(accepted -> render(write, accepted));
         if (write.idempotencyKey().isEmpty()) {
             return executor.execute(answered).flatMap(result -> answer(write, result, null));
         }

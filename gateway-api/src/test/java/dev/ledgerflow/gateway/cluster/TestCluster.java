@@ -101,6 +101,7 @@ final class TestCluster implements AutoCloseable {
         List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--ledger.postgres-url=" + database.url(),
                 "--ledger.redis-url=" + TestRedis.url(), "--ledger.admin-key=" + ApiTest.ADMIN_KEY,
                 "--ledger.webhooks.secrets.key=" + ApiTest.WEBHOOK_SECRETS_KEY,
+                "--ledger.api-keys.hash-key=" + ApiTest.API_KEYS_HASH_KEY,
                 "--ledger.webhooks.allow-private-destinations=true",
                 "--ledger.cluster.instance-id=" + name,
                 "--ledger.cluster.lease-ttl=" + LEASE_TTL.toMillis() + "ms",

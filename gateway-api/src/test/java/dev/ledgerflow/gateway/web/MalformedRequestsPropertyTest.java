@@ -83,6 +83,7 @@ class MalformedRequestsPropertyTest {
             "--ledger.redis-url=" + TestRedis.url(),
             "--ledger.admin-key=" + ApiTest.ADMIN_KEY,
             "--ledger.webhooks.secrets.key=" + ApiTest.WEBHOOK_SECRETS_KEY,
+            "--ledger.api-keys.hash-key=" + ApiTest.API_KEYS_HASH_KEY,
             "--ledger.webhooks.allow-private-destinations=true",
             "--ledger.consumers.enabled=false",
         });

@@ -57,6 +57,12 @@ public record CommandRequest<C, S, E, R extends Rejection>(
                 key.map(k -> metadata.withIdempotencyKey(k.key())).orElse(metadata), key, visibleTo, response);
     }
 
+    /** Records the id of the request that asked for the command in its events' metadata. */
+    public CommandRequest<C, S, E, R> withRequestId(String requestId) {
+        return new CommandRequest<>(aggregate, streamId, newStream, command, metadata.withRequestId(requestId),
+                idempotency, visibleTo, response);
+    }
+
     /** Only if the loaded state passes this (tenancy: the caller's own object) does the command run. */
     public CommandRequest<C, S, E, R> onlyIf(java.util.function.Predicate<S> visible) {
         return new CommandRequest<>(aggregate, streamId, newStream, command, metadata, idempotency, visible, response);
