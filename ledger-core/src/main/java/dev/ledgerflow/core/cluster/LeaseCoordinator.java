@@ -260,8 +260,11 @@ public final class LeaseCoordinator implements AutoCloseable {
                 + " its work until it can", instanceId(), silent, error);
         groups.values().forEach(group -> {
             if (!group.assigned.isEmpty()) {
+                // Whatever the stop's outcome, the member is to get its leases anew after the outage: with
+                // the assignment left as it was, the same leases coming back looked like no change and the
+                // member stayed stopped.
                 group.member.assign(Assignment.none(group.name, group.partitions))
-                        .doOnSuccess(done -> group.assigned = Assignment.none(group.name, group.partitions))
+                        .doFinally(signal -> group.assigned = Assignment.none(group.name, group.partitions))
                         .subscribe(null, e -> log.warn("Stopping {} failed", group.name, e));
             }
         });

@@ -215,7 +215,15 @@ public final class FeedConsumer implements Disposable {
      */
     public Mono<Void> rescope(FeedScope next, boolean run) {
         Objects.requireNonNull(next, "next");
-        return stop().then(Mono.fromRunnable(() -> {
+        // A checkpoint that could not be saved (the database gone, as when a lease is lost to an outage)
+        // does not keep the consumer on its old scope: what followed the last saved one is handed over
+        // again (at least once), and a consumer left stopped on the old scope would never be given the
+        // same leases back (seen in the chaos run: webhooks stopped after a PostgreSQL restart).
+        return stop().onErrorResume(error -> {
+            log.warn("Feed consumer {}: the checkpoint of its old scope was not saved; what followed the last saved one"
+                    + " will be handed over again", name, error);
+            return Mono.empty();
+        }).then(Mono.fromRunnable(() -> {
             synchronized (this) {
                 scope = next;
                 if (run) {
