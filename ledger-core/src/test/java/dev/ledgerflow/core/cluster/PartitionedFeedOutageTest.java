@@ -52,6 +52,7 @@ class PartitionedFeedOutageTest {
     ConnectionPool pool;
     PostgresEventStore store;
     LeaseStore leases;
+    CheckpointStore checkpoints;
     LeaseCoordinator coordinator;
     FeedConsumer consumer;
     final List<RecordedEvent> handled = new CopyOnWriteArrayList<>();
@@ -68,26 +69,33 @@ class PartitionedFeedOutageTest {
         store = new PostgresEventStore(pool, PostgresConnections.direct(database, "lease-outage-listen"),
                 PostgresEventStore.Settings.defaults());
         leases = new LeaseStore(pool);
-        coordinator = new LeaseCoordinator(leases, new ClusterSettings("only", "test", PARTITIONS, LEASE_TTL,
-                Duration.ofMillis(300)));
-        consumer = new FeedConsumer("outage-consumer", store, new CheckpointStore(pool), event -> {
+        checkpoints = new CheckpointStore(pool);
+        consumer = new FeedConsumer("outage-consumer", store, checkpoints, event -> {
             handled.add(event);
             return Mono.empty();
         }, SETTINGS);
-        PartitionedFeed.join(consumer, PARTITIONS, coordinator).block(WAIT);
     }
 
     @AfterEach
     void stop() {
-        coordinator.close();
+        if (coordinator != null) {
+            coordinator.close();
+        }
         consumer.close();
         store.close();
         pool.dispose();
         postgres.close();
     }
 
+    LeaseCoordinator coordinator() {
+        coordinator = new LeaseCoordinator(leases, new ClusterSettings("only", "test", PARTITIONS, LEASE_TTL,
+                Duration.ofMillis(300)));
+        return coordinator;
+    }
+
     @Test
     void a_consumer_stopped_by_leases_lost_to_an_outage_runs_again_on_its_new_scope_once_the_database_is_back() {
+        PartitionedFeed.join(consumer, PARTITIONS, coordinator()).block(WAIT);
         await().atMost(WAIT).until(() -> owned().size() == PARTITIONS && consumer.status().running());
         RecordedEvent before = append("before");
         await().atMost(WAIT).until(() -> handledIds().contains(before.eventId()));
@@ -111,6 +119,52 @@ class PartitionedFeedOutageTest {
         assertThat(handled.stream().filter(event -> event.eventId().equals(before.eventId())).count()).isEqualTo(2);
         consumer.stop().block(WAIT);
         assertThat(leases.lowestCheckpoint(consumer.name()).block(WAIT)).isEqualTo(after.logPosition());
+    }
+
+    @Test
+    void a_rescope_whose_old_checkpoint_cannot_be_saved_still_carries_on_under_the_new_scope() {
+        consumer.start();
+        RecordedEvent before = append("before");
+        await().atMost(WAIT).until(() -> handledIds().contains(before.eventId()));
+        postgres.close();
+
+        // The stop saves the old scope's checkpoint, which fails with the database gone: the rescope
+        // carries on (what followed the last saved checkpoint is handed over again) instead of failing
+        // and leaving the consumer stopped on its old scope.
+        consumer.rescope(checkpoints.scope(consumer.name()), true).block(WAIT);
+        assertThat(consumer.status().running()).isTrue();
+
+        postgres = EmbeddedPostgresServer.start(data, true, false, port);
+        // The pool refuses to connect until its probe finds the server back.
+        await().atMost(WAIT).ignoreExceptions().until(() -> Mono.usingWhen(pool.create(), c -> Mono.just(true),
+                io.r2dbc.spi.Connection::close).block(WAIT));
+        RecordedEvent after = append("after");
+        await().atMost(WAIT).until(() -> handledIds().contains(after.eventId()));
+        assertThat(handled.stream().filter(event -> event.eventId().equals(before.eventId())).count()).isEqualTo(2);
+    }
+
+    @Test
+    void a_member_whose_stop_failed_in_the_outage_is_given_its_leases_again_when_the_database_is_back() {
+        // Told to stop when the leases cannot be renewed, it stops but reports that saving its place
+        // failed (as a feed consumer does with the database gone), every time.
+        List<Assignment> told = new CopyOnWriteArrayList<>();
+        LeaseCoordinator.Member member = assignment -> {
+            told.add(assignment);
+            return assignment.isEmpty() ? Mono.error(new IllegalStateException("the checkpoint could not be saved")) : Mono.empty();
+        };
+        coordinator().join("outage-group", PARTITIONS, member).block(WAIT);
+        await().atMost(WAIT).until(() -> !told.isEmpty() && told.getLast().leases().size() == PARTITIONS);
+
+        postgres.close();
+        await().atMost(WAIT).until(() -> told.getLast().isEmpty());
+        int toldWhileDown = told.size();
+
+        postgres = EmbeddedPostgresServer.start(data, true, false, port);
+
+        // The same leases come back (the heartbeat renews what this instance still owns): the member must
+        // be told so, though telling it to stop failed.
+        await().atMost(WAIT).until(() -> told.size() > toldWhileDown && told.getLast().leases().size() == PARTITIONS);
+        assertThat(coordinator.assignments().get("outage-group").leases()).hasSize(PARTITIONS);
     }
 
     private java.util.Set<Integer> owned() {
