@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -37,6 +38,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * service recovers by itself once the database is back, without a restart.
  */
 @ApiTest
+// Its service points at a PostgreSQL this class stops: closed after the class, not left cached and retrying for the
+// rest of the suite.
+@DirtiesContext
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DatabaseOutageApiTest {
 
