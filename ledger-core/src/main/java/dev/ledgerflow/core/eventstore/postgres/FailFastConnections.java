@@ -93,6 +93,7 @@ public final class FailFastConnections implements ConnectionFactory {
     /** Connects every probe interval until a connect succeeds (or another one already marked it up). */
     private void probeUntilUp(Down noticed) {
         Flux.interval(probeInterval)
+                .onBackpressureDrop() // a probe that waits for its connect timeout skips the ticks meanwhile
                 .concatMap(tick -> Mono.usingWhen(Mono.from(delegate.create()), connection -> Mono.just(true),
                                 Connection::close)
                         .onErrorResume(error -> Mono.just(false)), 1)
