@@ -117,6 +117,7 @@ final class TestCluster implements AutoCloseable {
                 .initializers(context -> ((GenericApplicationContext) context).registerBean(ReactorResourceFactory.class, () -> {
                     ReactorResourceFactory resources = new ReactorResourceFactory();
                     resources.setUseGlobalResources(false);
+                    resources.setShutdownQuietPeriod(Duration.ZERO); // as spring.reactor.netty.shutdown-quiet-period in the tests' pom
                     return resources;
                 }))
                 .run(arguments.toArray(String[]::new)));

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -32,6 +33,7 @@ class HealthTest {
 
     @Nested
     @ApiTest
+    @DirtiesContext // its Redis is stopped after the class: the service is closed, not left cached and retrying
     class WithRedisDown {
 
         private static EmbeddedRedisServer redis;

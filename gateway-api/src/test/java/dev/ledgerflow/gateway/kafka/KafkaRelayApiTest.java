@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -114,6 +115,7 @@ class KafkaRelayApiTest {
 
     @Nested
     @ApiTest
+    @DirtiesContext // its broker is stopped after the class: the service is closed, not left cached and retrying
     class WithKafkaDown {
 
         private static EmbeddedKafkaServer kafka;

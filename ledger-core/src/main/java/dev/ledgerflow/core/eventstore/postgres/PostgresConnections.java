@@ -16,6 +16,8 @@ import reactor.core.publisher.Mono;
 public final class PostgresConnections {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresConnections.class);
+    /** While PostgreSQL is down, how often a pool tries to connect in the background (its requests are refused at once). */
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(250);
 
     private PostgresConnections() {}
 
@@ -36,10 +38,12 @@ public final class PostgresConnections {
     /**
      * A pool of sessions for queries and appends. A session goes back to the pool only outside a
      * transaction: one still open (a cancelled reader that began it with SQL, say) is rolled back on
-     * release, so the next borrower never inherits another's snapshot or locks.
+     * release, so the next borrower never inherits another's snapshot or locks. While PostgreSQL is
+     * known to be down, borrowing fails at once ({@link FailFastConnections}).
      */
     public static ConnectionPool pooled(PostgresSettings settings, String applicationName, int maxSize) {
-        return new ConnectionPool(ConnectionPoolConfiguration.builder(direct(settings, applicationName))
+        return new ConnectionPool(ConnectionPoolConfiguration.builder(
+                        new FailFastConnections(direct(settings, applicationName), applicationName, PROBE_INTERVAL))
                 .name(applicationName)
                 .initialSize(Math.min(2, maxSize))
                 .maxSize(maxSize)
