@@ -19,7 +19,7 @@ import reactor.core.publisher.Mono;
 /**
  * The tamper-evident log: {@code GET /admin/log/verify} walks the hash chain and names the first break;
  * {@code POST /admin/log/checkpoints} publishes a signed checkpoint now; {@code GET /v1/log/public-key}
- * gives anyone with a key the public key checkpoints are signed with.
+ * (merchant key) and {@code GET /admin/log/public-key} give the public key checkpoints are signed with.
  */
 @RestController
 @Tag(name = "Tamper-evident log")
@@ -84,7 +84,16 @@ class LogChainController {
     }
 
     @GetMapping(path = "/v1/log/public-key", produces = "application/json")
-    PublicKeyView publicKey(Caller caller) {
+    PublicKeyView publicKey(Caller.Merchant merchant) {
+        return publicKey();
+    }
+
+    @GetMapping(path = "/admin/log/public-key", produces = "application/json")
+    PublicKeyView publicKey(Caller.Admin admin) {
+        return publicKey();
+    }
+
+    private PublicKeyView publicKey() {
         return new PublicKeyView(LogSigningKey.ALGORITHM, checkpoints.publicKeyBase64(), "x509-spki-der-base64");
     }
 }

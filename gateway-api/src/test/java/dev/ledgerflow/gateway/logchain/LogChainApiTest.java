@@ -152,7 +152,9 @@ class LogChainApiTest extends ApiTestBase {
         http.post().uri("/admin/log/checkpoints").header(HttpHeaders.AUTHORIZATION, "Bearer " + merchant.key()).exchange()
                 .expectStatus().isUnauthorized();
         http.get().uri("/v1/log/public-key").exchange().expectStatus().isUnauthorized();
-        admin("GET", "/v1/log/public-key").expectStatus().isOk();
+        merchant.get("/admin/log/public-key").expectStatus().isUnauthorized();
+        admin("GET", "/admin/log/public-key").expectStatus().isOk().expectBody().jsonPath("$.public_key")
+                .isEqualTo(merchant.read("/v1/log/public-key").get("public_key"));
     }
 
     @Test
