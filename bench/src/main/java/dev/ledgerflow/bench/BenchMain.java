@@ -141,7 +141,7 @@ public final class BenchMain {
             String merchantKey = JsonMapper.builder().build().readTree(created).get("api_key").asString();
             Scenarios run = new Scenarios(baseUrl, settings, report, checks, merchantKey, createOnly);
             System.out.println("Warming up …");
-            run.warmUp();
+            run.warmUp(Duration.ofSeconds(Long.parseLong(options.getOrDefault("warm-up-max", "120"))));
             for (String scenario : scenarios) {
                 System.out.println("Scenario: " + scenario);
                 switch (scenario.strip()) {

@@ -30,7 +30,7 @@ public final class ApiKeyRepository {
     private final ApiKeys keys;
     private final Duration cacheTtl;
     private final Clock clock;
-    private final Map<String, Cached> byHash = new ConcurrentHashMap<>();
+    private final Map<String, Cached> byDigest = new ConcurrentHashMap<>();
 
     public ApiKeyRepository(ConnectionPool pool, ApiKeys keys, Duration cacheTtl, Clock clock) {
         this.pool = pool;
@@ -55,18 +55,20 @@ public final class ApiKeyRepository {
 
     /** The merchant of a live (unrevoked) key, if any. */
     public Mono<Optional<String>> merchantIdForKey(String key) {
-        String hash = keys.hash(key);
-        Cached cached = byHash.get(hash);
+        // Remembered by the key's plain digest: a hit costs one SHA-256, not the keyed hash on top of it.
+        String digest = ApiKeys.sha256(key);
+        Cached cached = byDigest.get(digest);
         if (cached != null && clock.instant().isBefore(cached.until())) {
             return Mono.just(Optional.of(cached.merchantId()));
         }
+        String hash = keys.rehash(digest);
         return Sql.query(pool, "select id, merchant_id from api_keys where key_hash = $1 and hash_scheme = 'hmac'"
                                 + " and revoked_at is null",
                         s -> s.bind("$1", hash),
                         row -> new Cached(row.get("merchant_id", String.class), row.get("id", String.class),
                                 clock.instant().plus(cacheTtl)))
                 .next()
-                .doOnNext(found -> byHash.put(hash, found))
+                .doOnNext(found -> byDigest.put(digest, found))
                 .map(found -> Optional.of(found.merchantId()))
                 .defaultIfEmpty(Optional.empty());
     }
@@ -88,7 +90,7 @@ public final class ApiKeyRepository {
                         s -> s.bind("$1", keyId).bind("$2", merchantId).bind("$3", at.atOffset(ZoneOffset.UTC)),
                         ApiKeyRepository::apiKey)
                 .next()
-                .doOnNext(revoked -> byHash.values().removeIf(cached -> cached.keyId().equals(keyId)));
+                .doOnNext(revoked -> byDigest.values().removeIf(cached -> cached.keyId().equals(keyId)));
     }
 
     /** How many live keys the merchant has. */

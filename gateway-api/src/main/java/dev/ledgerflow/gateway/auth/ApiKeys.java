@@ -18,7 +18,18 @@ public final class ApiKeys {
 
     private static final SecureRandom random = new SecureRandom();
 
+    /** One digest per thread: looking the algorithm up cost more than digesting a key. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    });
+
     private final byte[] hashKey;
+    /** One keyed MAC per thread, initialised once (doFinal resets it for the next use). */
+    private final ThreadLocal<Mac> mac = ThreadLocal.withInitial(this::newMac);
 
     public ApiKeys(byte[] hashKey) {
         if (hashKey.length < 16) {
@@ -40,22 +51,21 @@ public final class ApiKeys {
 
     /** The stored form of a key whose plain SHA-256 digest (hex) is all that is known. */
     public String rehash(String sha256Hex) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(hashKey, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(sha256Hex.getBytes(StandardCharsets.US_ASCII)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is always available", e);
-        }
+        return HexFormat.of().formatHex(mac.get().doFinal(sha256Hex.getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** The unkeyed digest that keys were stored as before the keyed hash. */
     public static String sha256(String key) {
+        return HexFormat.of().formatHex(SHA_256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Mac newMac() {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always available", e);
+            Mac created = Mac.getInstance("HmacSHA256");
+            created.init(new SecretKeySpec(hashKey, "HmacSHA256"));
+            return created;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is always available", e);
         }
     }
 

@@ -62,7 +62,7 @@ class WebhookConfiguration {
     /**
      * The webhook machinery's own PostgreSQL sessions, a bulkhead: the dispatcher keeps many events in
      * flight, and on the shared pool a burst of them queued the API's appends and reads behind it
-     * (create-payment throughput fell from 400/s to 107/s in the benchmark).
+     * (create-payment throughput fell to a quarter in the benchmark: docs/benchmarks.md).
      */
     record WebhookPostgres(ConnectionPool pool) implements AutoCloseable {
         @Override

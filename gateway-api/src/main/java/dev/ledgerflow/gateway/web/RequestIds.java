@@ -1,8 +1,8 @@
 package dev.ledgerflow.gateway.web;
 
 import dev.ledgerflow.gateway.auth.Caller;
-import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,29 +33,30 @@ public class RequestIds implements WebFilter {
 
     private static final Logger access = LoggerFactory.getLogger("ledgerflow.access");
     private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String given = exchange.getRequest().getHeaders().getFirst(HEADER);
         String id = given != null && WELL_FORMED.matcher(given).matches() ? given : newId();
         exchange.getResponse().getHeaders().set(HEADER, id);
+        if (!access.isInfoEnabled()) {
+            return chain.filter(exchange).contextWrite(context -> context.put(CONTEXT_KEY, id));
+        }
         long started = System.nanoTime();
         return chain.filter(exchange)
-                .doFinally(signal -> {
-                    if (access.isInfoEnabled()) {
-                        access.info("{} {} {} {} ms merchant={} request_id={}", exchange.getRequest().getMethod(),
-                                route(exchange), status(exchange), (System.nanoTime() - started) / 1_000_000,
-                                merchant(exchange), id);
-                    }
-                })
+                .doFinally(signal -> access.info("{} {} {} {} ms merchant={} request_id={}", exchange.getRequest().getMethod(),
+                        route(exchange), status(exchange), (System.nanoTime() - started) / 1_000_000, merchant(exchange), id))
                 .contextWrite(context -> context.put(CONTEXT_KEY, id));
     }
 
+    /**
+     * 96 random bits: unique, not secret (the id is sent back to the caller and written in logs), so a
+     * thread-local generator, not {@code SecureRandom} (whose shared source is read under a lock).
+     */
     static String newId() {
-        byte[] bytes = new byte[12];
-        RANDOM.nextBytes(bytes);
-        return "req_" + HexFormat.of().formatHex(bytes);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        HexFormat hex = HexFormat.of();
+        return "req_" + hex.toHexDigits(random.nextLong()) + hex.toHexDigits(random.nextInt());
     }
 
     /** The route's template ({@code /v1/payments/{id}}), never the ids in the path; the path when no route matched. */

@@ -59,10 +59,13 @@ final class UndecodableRequests extends ChannelInboundHandlerAdapter {
             return new ApiException(ApiError.INVALID_REQUEST, "The request is not valid HTTP/1.1: "
                     + (cause == null ? "undecodable" : cause.getMessage()) + ".");
         }
+        if (request.uri().indexOf('%') < 0) {
+            return null; // nothing percent-encoded, nothing to break (and no decoding on most requests)
+        }
         try {
-            new QueryStringDecoder(request.uri()).path(); // decodes the path's percent-encoding
-            QueryStringDecoder query = new QueryStringDecoder(request.uri());
-            query.parameters();
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            uri.path(); // decodes the path's percent-encoding
+            uri.parameters();
         } catch (IllegalArgumentException broken) {
             return new ApiException(ApiError.INVALID_REQUEST, "The request's path or query has a broken percent-encoding.");
         }

@@ -54,7 +54,7 @@ public final class ProjectionRunner {
             + " where c.projection = $1 and c.generation = $2 for update of c";
     // The page's last event. The page is counted in the feed index (txid, position) alone, an
     // index-only scan once the log is vacuumed, and only its last event is read from the table, for
-    // its time: reading all 10,000 events of a rebuild page from the table took 3 times as long. (Careful:
+    // its time: reading every event of a rebuild page from the table took several times as long. (Careful:
     // a bare "txid" in ORDER BY would mean a text alias of the select list if there were one, and
     // text order puts txid 1000 before 999.)
     private static final String BOUNDS = "select bound.txid::text as last_txid, bound.position, bound.events,"

@@ -34,9 +34,9 @@ public final class WebhookDispatcher implements FeedBatchHandler {
     private static final Duration ENQUEUE_TIMEOUT = Duration.ofSeconds(1);
     /**
      * Up to 256 events per statement, waiting at most 5 ms for a batch to fill (the latency a quiet feed
-     * pays), 4 batches at once. Event by event, with 32 in flight, the dispatcher paid a round trip to
-     * PostgreSQL per event and its p99 reached 1.45 s at 200 payments/s. Give it a pool of its own: on
-     * a pool shared with the API, its queries starve the API's appends.
+     * pays), 4 batches at once: event by event, the dispatcher paid a round trip to PostgreSQL per event
+     * and fell behind under load (measured in docs/benchmarks.md). Give it a pool of its own: on a pool
+     * shared with the API, its queries starve the API's appends.
      */
     static final FeedConsumer.Batching BATCHING = new FeedConsumer.Batching(256, Duration.ofMillis(5));
     private static final int BATCHES_IN_FLIGHT = 4;

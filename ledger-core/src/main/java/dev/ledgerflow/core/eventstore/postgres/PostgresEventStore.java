@@ -51,7 +51,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     // of this or another instance may signal the end of that transaction. Held back is "the newest
     // visible event's txid is at or above the horizon", one step down the feed index from its end;
     // written as exists (… where txid >= horizon) it was planned as a scan of the whole log that found
-    // the newest rows last (15–30 ms a read under load, most of PostgreSQL's time per payment).
+    // the newest rows last (under load, most of PostgreSQL's time per payment: docs/benchmarks.md).
     private static final String READ_LOG_PAGE = "select page.position, page.txid::text as txid, page.stream_id,"
             + " page.stream_version, page.event_id, page.type, page.payload::text as payload,"
             + " page.metadata::text as metadata, page.recorded_at, horizon.held"
