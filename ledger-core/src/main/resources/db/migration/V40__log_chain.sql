@@ -497,13 +497,13 @@ begin
 
         -- Every event of the batch and the chain's new head in one statement.
         if e_n > 0 then
-        with moved as (
-            update log_chain_head h set position = e_pos[e_n], hash = e_prev where h.id)
-        insert into events (position, stream_id, stream_version, event_id, type, payload, metadata, recorded_at, hash)
-            overriding system value
-        select u.pos, u.sid, u.version, u.id, u.type, u.payload, u.meta, e_at, u.hash
-          from unnest(e_pos, e_sid, e_version, e_id, e_type, e_payload, e_meta, e_hash)
-               u(pos, sid, version, id, type, payload, meta, hash);
+            with moved as (
+                update log_chain_head h set position = e_pos[e_n], hash = e_prev where h.id)
+            insert into events (position, stream_id, stream_version, event_id, type, payload, metadata, recorded_at, hash)
+                overriding system value
+            select u.pos, u.sid, u.version, u.id, u.type, u.payload, u.meta, e_at, u.hash
+              from unnest(e_pos, e_sid, e_version, e_id, e_type, e_payload, e_meta, e_hash)
+                   u(pos, sid, version, id, type, payload, meta, hash);
         end if;
 
         -- The streams' new versions, one update.
