@@ -4,6 +4,7 @@ import dev.ledgerflow.testing.EmbeddedKafkaServer;
 import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
 import dev.ledgerflow.gateway.config.AdminKey;
+import dev.ledgerflow.gateway.logchain.LogSigningKey;
 import dev.ledgerflow.projections.webhook.SecretsKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * {@code LEDGER_KAFKA_BOOTSTRAP}, a Kafka broker (KRaft, data under {@code .data/kafka}) starts too and
  * the Kafka relay is on. Without {@code LEDGER_WEBHOOKS_SECRETS_KEY}, the key webhook secrets are
  * encrypted under is generated on the first start and kept in {@code .data/webhook-secrets-key}; likewise,
- * without {@code LEDGER_API_KEYS_HASH_KEY}, the secret of API keys' keyed hash in {@code .data/api-keys-hash-key}. This class lives
+ * without {@code LEDGER_API_KEYS_HASH_KEY}, the secret of API keys' keyed hash in {@code .data/api-keys-hash-key}
+ * (and without {@code LEDGER_LOG_SIGNING_KEY}, the Ed25519 key of log checkpoints in {@code .data/log-signing-key}). This class lives
  * in the test sources, so the embedded servers never reach the production jar; run it with
  * {@code ./mvnw -pl gateway-api -am spring-boot:test-run}.
  */
@@ -78,6 +80,10 @@ public final class EmbeddedLedgerflow {
         }
         if (System.getProperty("ledger.api-keys.hash-key") == null && isUnset("LEDGER_API_KEYS_HASH_KEY")) {
             System.setProperty("ledger.api-keys.hash-key", generatedSecret(data.resolve("api-keys-hash-key"), "API keys' hash key"));
+        }
+        if (System.getProperty("ledger.log.signing-key") == null && isUnset("LEDGER_LOG_SIGNING_KEY")) {
+            System.setProperty("ledger.log.signing-key", generatedSecret(data.resolve("log-signing-key"), "log signing key",
+                    LogSigningKey::newKeyBase64));
         }
         // The admin key is kept like the demo merchant's, so the commands of README work across restarts.
         boolean adminKeyGenerated = System.getProperty("ledger.admin-key") == null && isUnset("LEDGER_ADMIN_KEY");
