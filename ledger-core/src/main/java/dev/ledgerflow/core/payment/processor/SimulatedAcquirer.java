@@ -23,6 +23,11 @@ import reactor.core.publisher.Mono;
  * declines ({@code card_declined}); {@code success@upi} and any other handle approve. An unknown
  * token approves as well.
  *
+ * <p>Refunds: {@code 4000000000005126} approves payments but declines every refund ({@code
+ * expired_or_canceled_card}); {@code 4000000000007726} approves payments and refunds, but answers a
+ * refund only after {@link #REFUND_LATE_DELAY_DEFAULT} (the refund stays {@code pending} meanwhile);
+ * every other card and UPI handle refunds after the latency. A refund id's answer is remembered.
+ *
  * <p>Each payment id's final answer is remembered: asking again answers the same and never charges
  * twice. The decision is taken when the latency has passed; a caller that gave up before that charged
  * nothing.
@@ -32,6 +37,9 @@ public final class SimulatedAcquirer implements Acquirer {
     /** The latency when none is configured. */
     public static final Duration LATENCY_DEFAULT = Duration.ofMillis(20);
 
+    /** How late the late refund answers when no delay is configured. */
+    public static final Duration REFUND_LATE_DELAY_DEFAULT = Duration.ofSeconds(1);
+
     private static final int TRANSIENT_FAILURES = 2;
 
     /** A test scenario, and the token of its card numbers. */
@@ -40,7 +48,9 @@ public final class SimulatedAcquirer implements Acquirer {
         CARD_DECLINED("tok_sim_card_declined"),
         INSUFFICIENT_FUNDS("tok_sim_insufficient_funds"),
         TRANSIENT_TWICE("tok_sim_transient_twice"),
-        NO_ANSWER("tok_sim_no_answer");
+        NO_ANSWER("tok_sim_no_answer"),
+        REFUND_DECLINED("tok_sim_refund_declined"),
+        REFUND_LATE("tok_sim_refund_late");
 
         final String token;
 
@@ -58,9 +68,14 @@ public final class SimulatedAcquirer implements Acquirer {
             "4000000000000002", Scenario.CARD_DECLINED,
             "4000000000009995", Scenario.INSUFFICIENT_FUNDS,
             "4000000000000119", Scenario.TRANSIENT_TWICE,
-            "4000000000000259", Scenario.NO_ANSWER);
+            "4000000000000259", Scenario.NO_ANSWER,
+            "4000000000005126", Scenario.REFUND_DECLINED,
+            "4000000000007726", Scenario.REFUND_LATE);
 
     private final Duration latency;
+    private final Duration refundLateDelay;
+    private final ConcurrentMap<String, AcquirerResponse> refundAnswers = new ConcurrentHashMap<>();
+    private final AtomicLong refundCalls = new AtomicLong();
     private final ConcurrentMap<String, AcquirerResponse> finalAnswers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Integer> transientFailures = new ConcurrentHashMap<>();
     private final AtomicLong authorizeCalls = new AtomicLong();
@@ -68,11 +83,18 @@ public final class SimulatedAcquirer implements Acquirer {
 
     /** @param latency how long each answer takes ({@link #LATENCY_DEFAULT} is typical) */
     public SimulatedAcquirer(Duration latency) {
+        this(latency, REFUND_LATE_DELAY_DEFAULT);
+    }
+
+    /** @param refundLateDelay how long the late refund ({@code 4000000000007726}) takes to answer */
+    public SimulatedAcquirer(Duration latency, Duration refundLateDelay) {
         Objects.requireNonNull(latency, "latency");
-        if (latency.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative");
+        Objects.requireNonNull(refundLateDelay, "refundLateDelay");
+        if (latency.isNegative() || refundLateDelay.isNegative()) {
+            throw new IllegalArgumentException("latency and refund delay must not be negative");
         }
         this.latency = latency;
+        this.refundLateDelay = refundLateDelay;
     }
 
     @Override
@@ -95,6 +117,24 @@ public final class SimulatedAcquirer implements Acquirer {
         });
     }
 
+    @Override
+    public Mono<AcquirerResponse> refund(RefundRequest request) {
+        return Mono.defer(() -> {
+            refundCalls.incrementAndGet();
+            Scenario scenario = scenario(request.instrument());
+            Duration wait = scenario == Scenario.REFUND_LATE ? refundLateDelay : latency;
+            return Mono.delay(wait).map(tick -> refundAnswers.computeIfAbsent(request.refundId(),
+                    id -> scenario == Scenario.REFUND_DECLINED
+                            ? new AcquirerResponse.Declined(FailureCode.EXPIRED_OR_CANCELED_CARD)
+                            : new AcquirerResponse.Approved()));
+        });
+    }
+
+    /** Calls of {@link #refund}, repeats included. */
+    public long refundCalls() {
+        return refundCalls.get();
+    }
+
     /** Payments approved, each counted once however often it was asked for. */
     public long distinctCharges() {
         return distinctCharges.get();
@@ -111,7 +151,7 @@ public final class SimulatedAcquirer implements Acquirer {
             return remembered;
         }
         AcquirerResponse response = switch (scenario) {
-            case APPROVE -> new AcquirerResponse.Approved();
+            case APPROVE, REFUND_DECLINED, REFUND_LATE -> new AcquirerResponse.Approved();
             case CARD_DECLINED -> new AcquirerResponse.Declined(FailureCode.CARD_DECLINED);
             case INSUFFICIENT_FUNDS -> new AcquirerResponse.Declined(FailureCode.INSUFFICIENT_FUNDS);
             case TRANSIENT_TWICE -> transientFailures.merge(paymentId, 1, Integer::sum) <= TRANSIENT_FAILURES

@@ -105,6 +105,30 @@ class SimulatedAcquirerTest {
         assertThat(acquirer.distinctCharges()).isZero();
     }
 
+    @Test
+    void the_refund_test_cards_approve_payments_and_then_decline_or_answer_refunds_late() {
+        String declined = newPaymentId();
+        String late = newPaymentId();
+        assertThat(acquirer.authorize(card(declined, "4000000000005126")).block(WAIT)).isEqualTo(new AcquirerResponse.Approved());
+        assertThat(acquirer.authorize(card(late, "4000000000007726")).block(WAIT)).isEqualTo(new AcquirerResponse.Approved());
+
+        assertThat(acquirer.refund(refund(declined, "4000000000005126")).block(WAIT))
+                .isEqualTo(new Declined(FailureCode.EXPIRED_OR_CANCELED_CARD));
+        assertThat(acquirer.refund(refund(newPaymentId(), "4242424242424242")).block(WAIT))
+                .isEqualTo(new AcquirerResponse.Approved());
+        reactor.test.StepVerifier.withVirtualTime(() -> new SimulatedAcquirer(Duration.ofMillis(20), Duration.ofSeconds(5))
+                        .refund(refund(late, "4000000000007726")))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(4_999))
+                .expectNext(new AcquirerResponse.Approved())
+                .verifyComplete();
+    }
+
+    private RefundRequest refund(String paymentId, String number) {
+        return new RefundRequest(paymentId, "re_" + paymentId.substring(4), Money.of(500, "USD"),
+                new Instrument.CardToken(acquirer.tokenize(number)));
+    }
+
     private AuthorizationRequest card(String paymentId, String number) {
         return new AuthorizationRequest(paymentId, Money.of(1_000, "USD"), new Instrument.CardToken(acquirer.tokenize(number)));
     }
