@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README's walk-through, runnable: accounts, a deposit, transfers, a 3-leg transaction and its reversal, a
 # pending transaction posted in part and one voided, card payments captured, refunded and canceled, UPI and
-# wallet payments, the balance and a payment's history. Needs only bash, curl and sed.
+# wallet payments, a refund the acquirer declines, a disputed payment (lost), the balance and a payment's
+# history. Needs only bash, curl and sed.
 #
 # With the embedded default running, paste the two export lines it prints (KEY, LEDGER_ADMIN_KEY), then:
 #   bash docs/walkthrough.sh            (BASE=http://host:port to point it elsewhere)
@@ -57,6 +58,19 @@ status_of() {
   printf '%s' "$BODY" | sed -n 's/.*"status":"\([a-z_]*\)".*/\1/p' | head -n1
 }
 
+# await_dispute PAYMENT_PATH STATUS: reads the payment until its "dispute" has that status (the acquirer raises and decides it later).
+await_dispute() {
+  for _ in $(seq 1 150); do
+    call GET "$1" 200 >/dev/null
+    if [ "$(printf '%s' "$BODY" | sed -n 's/.*"dispute":{[^}]*"status":"\([a-z_]*\)".*/\1/p' | head -n1)" = "$2" ]; then
+      echo "  $1 dispute is $2"; return 0
+    fi
+    sleep 0.2
+  done
+  echo "$1: its dispute did not reach $2" >&2
+  exit 1
+}
+
 echo "== A merchant of your own (admin key)"
 call POST /v1/merchants 201 '{"name":"Acme Books"}'
 
@@ -106,6 +120,20 @@ call POST /v1/payments 202 '{"amount":900,"currency":"INR","source":{"type":"upi
 await_status "/v1/payments/$(field id)" failed
 call POST /v1/payments 202 "{\"amount\":1500,\"currency\":\"USD\",\"source\":{\"type\":\"account\",\"account\":\"$A\"}}"
 await_status "/v1/payments/$(field id)" succeeded
+
+echo "== A refund the card's issuer declines: refund.failed, its hold back on the merchant's balance"
+call POST /v1/payments 202 '{"amount":800,"currency":"USD","source":{"type":"card","number":"4000000000005126","exp_month":12,"exp_year":2030,"cvc":"123"}}'
+DECLINED="$(field id)"
+await_status "/v1/payments/$DECLINED" succeeded
+call POST "/v1/payments/$DECLINED/refunds" 202 '{}'
+await_status "/v1/payments/$DECLINED/refunds" failed
+
+echo "== A disputed payment: held from the merchant's balance a few seconds after capture, then lost"
+call POST /v1/payments 202 '{"amount":600,"currency":"USD","source":{"type":"card","number":"4000000000002685","exp_month":12,"exp_year":2030,"cvc":"123"}}'
+DISPUTED="$(field id)"
+await_dispute "/v1/payments/$DISPUTED" open
+await_dispute "/v1/payments/$DISPUTED" lost
+call GET "/v1/payments/$DISPUTED/events" 200
 
 echo "== The settlement balance, a payment's history, the transactions as CSV"
 call GET /v1/balance 200

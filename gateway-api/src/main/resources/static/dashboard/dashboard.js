@@ -228,7 +228,8 @@ async function connectFeed() {
       else if (event.type.startsWith('refund.')) call(`/v1/payments/${event.data.payment}`).then(upsertPayment).catch(() => {});
     };
     for (const type of ['payment.created', 'payment.requires_capture', 'payment.succeeded', 'payment.failed', 'payment.canceled',
-      'refund.created', 'refund.succeeded', 'refund.failed']) stream.addEventListener(type, onEvent);
+      'refund.created', 'refund.succeeded', 'refund.failed',
+      'payment.disputed', 'payment.dispute_won', 'payment.dispute_lost']) stream.addEventListener(type, onEvent);
     // The token may have expired, or the service restarted: a fresh token, resuming after the last event seen.
     stream.onerror = () => {
       stream.close();

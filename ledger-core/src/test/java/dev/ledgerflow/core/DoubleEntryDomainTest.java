@@ -23,11 +23,14 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.AuthorizePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CancelPayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CapturePayment;
+import dev.ledgerflow.core.payment.domain.DisputeStatus;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CompleteRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreatePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreateRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailPayment;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.DisputePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailRefund;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.ResolveDispute;
 import dev.ledgerflow.core.payment.domain.PaymentDecider;
 import dev.ledgerflow.core.payment.domain.PaymentEvent;
 import dev.ledgerflow.core.payment.domain.PaymentSource;
@@ -126,7 +129,8 @@ class DoubleEntryDomainTest {
         ledger.assertConsistent();
         assertThat(ledger.eventCounts).as("the walk exercises every movement").containsKeys("deposit.posted",
                 "transfer.posted", "payment.created", "payment.requires_capture", "payment.succeeded",
-                "payment.failed", "payment.canceled", "refund.created", "refund.succeeded", "refund.failed");
+                "payment.failed", "payment.canceled", "refund.created", "refund.succeeded", "refund.failed",
+                "payment.disputed", "payment.dispute_won", "payment.dispute_lost");
         assertThat(ledger.guardRejections).as("the guard refused some overdrafts").isPositive();
         assertThat(ledger.alreadyDone).as("some outcomes repeated").isPositive();
     }
@@ -290,7 +294,7 @@ class DoubleEntryDomainTest {
 
         void randomStep() {
             step++;
-            switch (random.nextInt(12)) {
+            switch (random.nextInt(15)) {
                 case 0 -> {
                     Account account = anyAccount();
                     // Now and then in the wrong currency, to be refused.
@@ -309,6 +313,8 @@ class DoubleEntryDomainTest {
                 case 8 -> onAnyPayment(id -> new CancelPayment(id, at()));
                 case 9, 10 -> onAnyPayment(id -> new CreateRefund(id, "re_" + ++ids, maybeAmount(amountOf(id)), null,
                         at()));
+                case 11 -> onAnyPayment(id -> new DisputePayment(id, at()));
+                case 12 -> onAnyDispute();
                 default -> onAnyRefund();
             }
         }
@@ -346,6 +352,18 @@ class DoubleEntryDomainTest {
             pay(paymentId, command.apply(paymentId));
         }
 
+        /** Resolves a dispute, open or (now and then, to be refused or already done) resolved. */
+        void onAnyDispute() {
+            List<String> disputed = payments.values().stream().map(Payment.class::cast)
+                    .filter(p -> p.dispute() != null).map(Payment::paymentId).toList();
+            if (disputed.isEmpty()) {
+                return;
+            }
+            String paymentId = disputed.get(random.nextInt(disputed.size()));
+            pay(paymentId, new ResolveDispute(paymentId, random.nextBoolean() ? DisputeStatus.WON : DisputeStatus.LOST,
+                    at()));
+        }
+
         void onAnyRefund() {
             List<String[]> refunds = new ArrayList<>();
             payments.values().stream().map(Payment.class::cast).forEach(p -> p.refunds()
@@ -375,7 +393,10 @@ class DoubleEntryDomainTest {
             for (PaymentState state : payments.values()) {
                 Payment p = (Payment) state;
                 CurrencyCode currency = p.amount().currency();
-                long netMinor = p.amountCapturedMinor() - p.amountRefundedMinor();
+                long lostMinor = p.dispute() != null && p.dispute().status() == DisputeStatus.LOST
+                        ? p.dispute().amount().amountMinor()
+                        : 0;
+                long netMinor = p.amountCapturedMinor() - p.amountRefundedMinor() - lostMinor;
                 assertThat(p.amountCapturedMinor()).isLessThanOrEqualTo(p.amount().amountMinor());
                 assertThat(p.amountRefundReservedMinor()).isBetween(0L, p.amountCapturedMinor());
                 assertThat(p.refunds().stream().mapToLong(r -> r.amount().amountMinor()).sum())
@@ -385,6 +406,12 @@ class DoubleEntryDomainTest {
                 if (p.source() instanceof Wallet wallet) {
                     add(expectedPending, wallet.accountId(), p.amountHeldMinor());
                 }
+                // Pending refunds and an open dispute hold their amounts on the merchant's settlement account.
+                long heldOnSettlementMinor = p.amountRefundReservedMinor() - p.amountRefundedMinor()
+                        + (p.dispute() != null && p.dispute().status() == DisputeStatus.OPEN
+                                ? p.dispute().amount().amountMinor()
+                                : 0);
+                add(expectedPending, Postings.settlementAccount(p.merchantId(), currency), heldOnSettlementMinor);
             }
             expectedPosted.values().removeIf(v -> v == 0);
 

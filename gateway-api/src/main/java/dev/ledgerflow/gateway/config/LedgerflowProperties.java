@@ -22,6 +22,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param acquirerLatency the simulated acquirer's answer time
  * @param acquirerTimeout how long one acquirer call may take before it counts as a timeout
  * @param acquirerAttempts acquirer calls per payment before it fails
+ * @param acquirerRefundLateDelay how late the simulated acquirer answers the late refund's test card
+ * @param acquirerDisputeDelay how long after a payment's creation the simulated acquirer disputes it (dispute test cards, once captured)
+ * @param acquirerDisputeResolveDelay how long a simulated dispute stays open before it is won or lost
  * @param projectionPageSize most events a projector applies in one transaction while following the feed
  * @param projectionRebuildPageSize most events a projector applies in one transaction while rebuilding
  * @param projectionRetiredDropDelay how long the tables of a replaced projection generation are kept
@@ -50,6 +53,9 @@ public record LedgerflowProperties(
         @DefaultValue("20ms") Duration acquirerLatency,
         @DefaultValue("2s") Duration acquirerTimeout,
         @DefaultValue("4") int acquirerAttempts,
+        @DefaultValue("1s") Duration acquirerRefundLateDelay,
+        @DefaultValue("5s") Duration acquirerDisputeDelay,
+        @DefaultValue("5s") Duration acquirerDisputeResolveDelay,
         @DefaultValue("1000") int projectionPageSize,
         @DefaultValue("10000") int projectionRebuildPageSize,
         @DefaultValue("1m") Duration projectionRetiredDropDelay,

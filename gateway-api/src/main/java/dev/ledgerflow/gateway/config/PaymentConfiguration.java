@@ -7,6 +7,7 @@ import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
 import dev.ledgerflow.core.payment.processor.Acquirer;
+import dev.ledgerflow.core.payment.processor.DisputeSimulation;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
 import dev.ledgerflow.core.payment.processor.ProcessorSettings;
 import dev.ledgerflow.core.payment.processor.SimulatedAcquirer;
@@ -28,7 +29,8 @@ class PaymentConfiguration {
      */
     @Bean
     SimulatedAcquirer acquirer(LedgerflowProperties properties, ConnectionPool pool, MeterRegistry meters) {
-        SimulatedAcquirer acquirer = new SimulatedAcquirer(properties.acquirerLatency(), new PostgresAcquirerLedger(pool));
+        SimulatedAcquirer acquirer = new SimulatedAcquirer(properties.acquirerLatency(), new PostgresAcquirerLedger(pool),
+                properties.acquirerRefundLateDelay());
         FunctionCounter.builder("ledger.acquirer.charges", acquirer, SimulatedAcquirer::charges)
                 .description("Payments the acquirer charged (approvals it recorded first; a replay is not a charge)")
                 .register(meters);
@@ -69,11 +71,26 @@ class PaymentConfiguration {
         return expiry;
     }
 
+    /**
+     * The simulated acquirer's disputes: timers rebuilt from their table at start-up, on every instance
+     * like the expiries (a second dispute or outcome is already done).
+     */
+    @Bean(destroyMethod = "dispose")
+    DisputeSimulation disputeSimulation(ConnectionPool pool, CommandExecutor executor, Acquirer acquirer,
+            LedgerflowProperties properties, Clock clock, ConsumersProperties consumers) {
+        DisputeSimulation disputes = new DisputeSimulation(pool, executor, acquirer, properties.acquirerDisputeDelay(),
+                properties.acquirerDisputeResolveDelay(), clock);
+        if (consumers.enabled()) {
+            disputes.start().block(java.time.Duration.ofSeconds(60));
+        }
+        return disputes;
+    }
+
     /** Not started here: it runs over the partitions this instance owns (see {@link #paymentProcessorPartitions}). */
     @Bean(destroyMethod = "close")
-    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, LedgerTransactionExpiry expiry, EventStore store,
-            CheckpointStore checkpoints) {
-        return processor.consumer(store, checkpoints, expiry);
+    FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, LedgerTransactionExpiry expiry,
+            DisputeSimulation disputes, EventStore store, CheckpointStore checkpoints) {
+        return processor.consumer(store, checkpoints, event -> expiry.handle(event).then(disputes.handle(event)));
     }
 
     /** The processor's share of the log's partitions: with N instances, each payment is processed by one of them. */

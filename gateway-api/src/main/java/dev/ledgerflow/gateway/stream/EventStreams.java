@@ -160,6 +160,7 @@ public final class EventStreams {
     /** The public event types, for filters. */
     public static final List<String> EVENT_TYPES = List.of("account.created", "deposit.posted", "transfer.posted",
             "payment.created", "payment.requires_capture", "payment.succeeded", "payment.failed", "payment.canceled",
-            "refund.created", "refund.succeeded", "refund.failed", "ledger_transaction.pending", "ledger_transaction.posted",
+            "refund.created", "refund.succeeded", "refund.failed", "payment.disputed", "payment.dispute_won",
+            "payment.dispute_lost", "ledger_transaction.pending", "ledger_transaction.posted",
             "ledger_transaction.voided", "ledger_transaction.expired", "ledger_transaction.reversed");
 }

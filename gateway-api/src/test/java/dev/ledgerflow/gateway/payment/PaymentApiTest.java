@@ -34,7 +34,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-@TestPropertySource(properties = {"ledger.acquirer-timeout=300ms", "ledger.acquirer-latency=5ms"})
+@TestPropertySource(properties = {"ledger.acquirer-timeout=300ms", "ledger.acquirer-latency=5ms",
+        "ledger.acquirer-refund-late-delay=300ms", "ledger.acquirer-dispute-delay=300ms",
+        "ledger.acquirer-dispute-resolve-delay=300ms"})
 class PaymentApiTest extends ApiTestBase {
 
     @Autowired
@@ -190,6 +192,91 @@ class PaymentApiTest extends ApiTestBase {
             String id = createCardPayment("4242424242424242", 1_000, "manual");
             awaitStatus(id, "requires_capture");
             merchant.post("/v1/payments/" + id + "/refunds", "{}").expectStatus().isEqualTo(409);
+        }
+    }
+
+    @Nested
+    class RefundOutcomesAndDisputes {
+
+        @Test
+        void a_refund_the_acquirer_declines_fails_its_hold_returns_to_the_merchant_and_it_can_be_asked_again() {
+            String id = createCardPayment("4000000000005126", 1_000, "automatic");
+            awaitStatus(id, "succeeded");
+
+            String refund = (String) merchant.created("/v1/payments/" + id + "/refunds", "{\"amount\":400}").get("id");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(refundOf(id, refund).get("status")));
+            assertThat(refundOf(id, refund).get("failure_code")).isEqualTo("expired_or_canceled_card");
+            assertThat(merchant.read("/v1/payments/" + id).get("amount_refunded")).isEqualTo(0);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> merchant.get("/v1/balance").expectStatus().isOk()
+                    .expectBody().jsonPath("$.data[0].available").isEqualTo(1_000));
+            assertThat(eventTypes(id)).endsWith("refund.created", "refund.failed");
+            merchant.post("/v1/payments/" + id + "/refunds", "{}").expectStatus().isAccepted()
+                    .expectBody().jsonPath("$.amount").isEqualTo(1_000);
+        }
+
+        @Test
+        void a_late_refund_is_pending_until_the_acquirer_answers_then_succeeds() {
+            String id = createCardPayment("4000000000007726", 1_000, "automatic");
+            awaitStatus(id, "succeeded");
+
+            String refund = (String) merchant.created("/v1/payments/" + id + "/refunds", "{}").get("id");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(refundOf(id, refund).get("status")));
+            assertThat(merchant.read("/v1/payments/" + id).get("amount_refunded")).isEqualTo(1_000);
+        }
+
+        @Test
+        void a_lost_dispute_shows_on_the_payment_and_takes_the_amount_from_the_merchant() {
+            String id = createCardPayment("4000000000002685", 1_000, "automatic");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> "lost".equals(disputeOf(id).get("status")));
+
+            assertThat(disputeOf(id)).containsEntry("amount", 1_000).containsEntry("currency", "USD");
+            assertThat(merchant.read("/v1/payments/" + id).get("status")).isEqualTo("succeeded");
+            assertThat(eventTypes(id)).containsExactly("payment.created", "payment.succeeded", "payment.disputed",
+                    "payment.dispute_lost");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> merchant.get("/v1/balance").expectStatus().isOk()
+                    .expectBody().jsonPath("$.data[0].available").isEqualTo(0));
+            merchant.post("/v1/payments/" + id + "/refunds", "{}").expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("refund_exceeds_captured");
+        }
+
+        @Test
+        void a_won_dispute_leaves_the_money_with_the_merchant() {
+            String id = createCardPayment("4000000000001976", 1_000, "automatic");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> "won".equals(disputeOf(id).get("status")));
+
+            assertThat(eventTypes(id)).endsWith("payment.disputed", "payment.dispute_won");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> merchant.get("/v1/balance").expectStatus().isOk()
+                    .expectBody().jsonPath("$.data[0].available").isEqualTo(1_000));
+        }
+
+        @Test
+        void a_payment_without_a_dispute_shows_none() {
+            String id = createCardPayment("4242424242424242", 1_000, "automatic");
+            awaitStatus(id, "succeeded");
+
+            assertThat(merchant.read("/v1/payments/" + id)).doesNotContainKey("dispute");
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> refundOf(String paymentId, String refundId) {
+            return ((List<Map<String, Object>>) merchant.read("/v1/payments/" + paymentId + "/refunds").get("data"))
+                    .stream().filter(r -> refundId.equals(r.get("id"))).findFirst().orElseThrow();
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> disputeOf(String paymentId) {
+            Object dispute = merchant.read("/v1/payments/" + paymentId).get("dispute");
+            return dispute == null ? Map.of() : (Map<String, Object>) dispute;
+        }
+
+        @SuppressWarnings("unchecked")
+        List<String> eventTypes(String paymentId) {
+            return ((List<Map<String, Object>>) merchant.read("/v1/payments/" + paymentId + "/events").get("data"))
+                    .stream().map(e -> (String) e.get("type")).toList();
         }
     }
 

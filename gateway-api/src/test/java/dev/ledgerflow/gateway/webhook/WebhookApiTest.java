@@ -32,7 +32,9 @@ import tools.jackson.databind.JsonNode;
     "ledger.webhooks.retry-schedule=0s,150ms,150ms",
     "ledger.webhooks.request-timeout=2s",
     "ledger.webhooks.visibility-timeout=5s",
-    "ledger.webhooks.poll-interval=100ms"
+    "ledger.webhooks.poll-interval=100ms",
+    "ledger.acquirer-dispute-delay=300ms",
+    "ledger.acquirer-dispute-resolve-delay=300ms"
 })
 class WebhookApiTest extends ApiTestBase {
 
@@ -121,6 +123,35 @@ class WebhookApiTest extends ApiTestBase {
                 .jsonPath("$.data[0].status_code").isEqualTo(200)
                 .jsonPath("$.data[0].duration_ms").exists()
                 .jsonPath("$.data[0].started_at").exists();
+    }
+
+    @Test
+    void a_failed_refund_and_a_dispute_from_raised_to_lost_are_delivered_to_their_subscribers() {
+        Map<String, Object> outcomes = endpoint("/outcomes",
+                "[\"refund.failed\",\"payment.disputed\",\"payment.dispute_won\",\"payment.dispute_lost\"]");
+        String declined = (String) merchant.created("/v1/payments", "{\"amount\":500,\"currency\":\"usd\",\"source\":"
+                + "{\"type\":\"card\",\"number\":\"4000000000005126\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}}")
+                .get("id");
+        String disputed = (String) merchant.created("/v1/payments", "{\"amount\":700,\"currency\":\"usd\",\"source\":"
+                + "{\"type\":\"card\",\"number\":\"4000000000002685\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}}")
+                .get("id");
+        await().atMost(WAIT).until(() -> "succeeded".equals(merchant.read("/v1/payments/" + declined).get("status")));
+        merchant.created("/v1/payments/" + declined + "/refunds", "{}");
+
+        await().atMost(WAIT).until(() -> receiver.receivedAt("/outcomes").size() >= 3);
+        List<Received> received = receiver.receivedAt("/outcomes");
+        received.forEach(request -> verified(request, (String) outcomes.get("secret")));
+        assertThat(received).extracting(r -> {
+                    var event = LedgerJson.mapper().readTree(r.body());
+                    return event.get("type").asString() + " " + event.get("data").path("payment").asString(
+                            event.get("data").get("id").asString());
+                })
+                .containsExactlyInAnyOrder("refund.failed " + declined, "payment.disputed " + disputed,
+                        "payment.dispute_lost " + disputed);
+        assertThat(received).filteredOn(r -> r.body().contains("payment.dispute_lost"))
+                .singleElement()
+                .satisfies(r -> assertThat(LedgerJson.mapper().readTree(r.body()).get("data").get("dispute").get("status")
+                        .asString()).isEqualTo("lost"));
     }
 
     @Test

@@ -18,15 +18,18 @@ public final class PaymentAggregate
 
     private static final PaymentDecider DECIDER = new PaymentDecider();
     private static final EventCodec<PaymentEvent> CODEC = new EventCodec<>(
-            Map.of(
-                    PaymentEvent.PaymentCreated.TYPE, PaymentEvent.PaymentCreated.class,
-                    PaymentEvent.PaymentRequiresCapture.TYPE, PaymentEvent.PaymentRequiresCapture.class,
-                    PaymentEvent.PaymentSucceeded.TYPE, PaymentEvent.PaymentSucceeded.class,
-                    PaymentEvent.PaymentFailed.TYPE, PaymentEvent.PaymentFailed.class,
-                    PaymentEvent.PaymentCanceled.TYPE, PaymentEvent.PaymentCanceled.class,
-                    PaymentEvent.RefundCreated.TYPE, PaymentEvent.RefundCreated.class,
-                    PaymentEvent.RefundSucceeded.TYPE, PaymentEvent.RefundSucceeded.class,
-                    PaymentEvent.RefundFailed.TYPE, PaymentEvent.RefundFailed.class),
+            Map.ofEntries(
+                    Map.entry(PaymentEvent.PaymentCreated.TYPE, PaymentEvent.PaymentCreated.class),
+                    Map.entry(PaymentEvent.PaymentRequiresCapture.TYPE, PaymentEvent.PaymentRequiresCapture.class),
+                    Map.entry(PaymentEvent.PaymentSucceeded.TYPE, PaymentEvent.PaymentSucceeded.class),
+                    Map.entry(PaymentEvent.PaymentFailed.TYPE, PaymentEvent.PaymentFailed.class),
+                    Map.entry(PaymentEvent.PaymentCanceled.TYPE, PaymentEvent.PaymentCanceled.class),
+                    Map.entry(PaymentEvent.RefundCreated.TYPE, PaymentEvent.RefundCreated.class),
+                    Map.entry(PaymentEvent.RefundSucceeded.TYPE, PaymentEvent.RefundSucceeded.class),
+                    Map.entry(PaymentEvent.RefundFailed.TYPE, PaymentEvent.RefundFailed.class),
+                    Map.entry(PaymentEvent.PaymentDisputed.TYPE, PaymentEvent.PaymentDisputed.class),
+                    Map.entry(PaymentEvent.PaymentDisputeWon.TYPE, PaymentEvent.PaymentDisputeWon.class),
+                    Map.entry(PaymentEvent.PaymentDisputeLost.TYPE, PaymentEvent.PaymentDisputeLost.class)),
             PaymentEvent::type);
 
     private PaymentAggregate() {}
@@ -41,7 +44,7 @@ public final class PaymentAggregate
         return CODEC;
     }
 
-    /** Payment events show the payment; refund events show the refund. */
+    /** Payment events (disputes included) show the payment; refund events show the refund. */
     @Override
     public Object publicObject(PaymentState stateAfter, PaymentEvent event) {
         PaymentState.Payment payment = (PaymentState.Payment) stateAfter;
@@ -54,6 +57,9 @@ public final class PaymentAggregate
             case PaymentEvent.PaymentSucceeded e -> PaymentViews.payment(payment);
             case PaymentEvent.PaymentFailed e -> PaymentViews.payment(payment);
             case PaymentEvent.PaymentCanceled e -> PaymentViews.payment(payment);
+            case PaymentEvent.PaymentDisputed e -> PaymentViews.payment(payment);
+            case PaymentEvent.PaymentDisputeWon e -> PaymentViews.payment(payment);
+            case PaymentEvent.PaymentDisputeLost e -> PaymentViews.payment(payment);
         };
     }
 }

@@ -26,7 +26,11 @@ public final class PaymentViews {
             String description,
             Map<String, String> metadata,
             String failureCode,
-            Instant createdAt) {}
+            Instant createdAt,
+            @JsonInclude(JsonInclude.Include.NON_NULL) DisputeView dispute) {}
+
+    /** A payment's chargeback: {@code open}, then {@code won} or {@code lost}. */
+    public record DisputeView(long amount, String currency, String status, Instant createdAt) {}
 
     /** Where the money comes from: {@code card}, {@code upi} or {@code account}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -51,7 +55,10 @@ public final class PaymentViews {
                 payment.description(),
                 payment.metadata(),
                 payment.failureCode() == null ? null : lower(payment.failureCode()),
-                payment.createdAt());
+                payment.createdAt(),
+                payment.dispute() == null ? null : new DisputeView(payment.dispute().amount().amountMinor(),
+                        payment.dispute().amount().currency().code(), lower(payment.dispute().status()),
+                        payment.dispute().createdAt()));
     }
 
     public static RefundView refund(PaymentState.Payment payment, String refundId) {

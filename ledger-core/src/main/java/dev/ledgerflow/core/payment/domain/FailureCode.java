@@ -5,5 +5,7 @@ public enum FailureCode {
     CARD_DECLINED,
     INSUFFICIENT_FUNDS,
     PROCESSING_ERROR,
-    TIMEOUT
+    TIMEOUT,
+    /** A refund the card's issuer refused: the card was closed or has expired since the payment. */
+    EXPIRED_OR_CANCELED_CARD
 }

@@ -112,4 +112,24 @@ public sealed interface PaymentCommand {
             Objects.requireNonNull(at, "at");
         }
     }
+
+    /** The acquirer reports that the customer disputed a captured payment (a chargeback). */
+    record DisputePayment(String paymentId, Instant at) implements PaymentCommand {
+        public DisputePayment {
+            IdChecks.require(paymentId, "pay_");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /** The acquirer reports how the payment's dispute was decided: {@code WON} or {@code LOST}. */
+    record ResolveDispute(String paymentId, DisputeStatus outcome, Instant at) implements PaymentCommand {
+        public ResolveDispute {
+            IdChecks.require(paymentId, "pay_");
+            Objects.requireNonNull(outcome, "outcome");
+            if (outcome == DisputeStatus.OPEN) {
+                throw new IllegalArgumentException("a dispute is resolved as won or lost");
+            }
+            Objects.requireNonNull(at, "at");
+        }
+    }
 }

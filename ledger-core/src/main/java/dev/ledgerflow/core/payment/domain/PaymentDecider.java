@@ -21,9 +21,14 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand.CompleteRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreatePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreateRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailPayment;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.DisputePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailRefund;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.ResolveDispute;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCanceled;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCreated;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentDisputeLost;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentDisputeWon;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentDisputed;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentFailed;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentRequiresCapture;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentSucceeded;
@@ -47,8 +52,10 @@ import java.util.OptionalLong;
  *
  * <p><b>Money.</b> A wallet payment holds its amount on creation; capture moves the captured amount
  * from the source (card clearing, or the wallet) to the merchant's settlement account and releases
- * the rest; cancel and failure release the hold. A refund reserves its amount when created and moves
- * the money back when it succeeds.
+ * the rest; cancel and failure release the hold. A refund reserves its amount and holds it on the
+ * merchant's settlement account when created; it moves the money back when it succeeds, and releases
+ * the hold when it fails. A dispute holds the disputed amount on settlement; won, the hold is released;
+ * lost, the amount leaves settlement for the source's account (card clearing: back to the customer).
  *
  * <p><b>Repeats.</b> The processor may deliver an outcome twice; an outcome the stream already holds
  * is answered {@link Decision#alreadyDone()}, never with a second event. A different outcome for a
@@ -74,6 +81,8 @@ public final class PaymentDecider
             case CreateRefund refund -> createRefund(refund, state);
             case CompleteRefund complete -> completeRefund(complete, state);
             case FailRefund fail -> failRefund(fail, state);
+            case DisputePayment dispute -> dispute(dispute, state);
+            case ResolveDispute resolve -> resolveDispute(resolve, state);
         };
     }
 
@@ -83,7 +92,7 @@ public final class PaymentDecider
             case PaymentCreated created -> switch (state) {
                 case NoPayment none -> new Payment(created.paymentId(), created.merchantId(), created.amount(),
                         created.captureMethod(), created.source(), created.description(), created.metadata(),
-                        created.at(), PaymentStatus.PROCESSING, 0, null, List.of());
+                        created.at(), PaymentStatus.PROCESSING, 0, null, List.of(), null);
                 case Payment payment -> throw corrupt(event, "the payment exists");
             };
             case PaymentRequiresCapture authorized -> {
@@ -122,7 +131,7 @@ public final class PaymentDecider
                 require(created.amount().amountMinor() <= payment.amountRefundableMinor(), event,
                         "exceeds the refundable amount");
                 yield payment.withRefund(new Refund(created.refundId(), created.amount(), RefundStatus.PENDING,
-                        created.reason(), null, created.at()));
+                        created.reason(), null, created.at(), !created.postings().isEmpty()));
             }
             case RefundSucceeded succeeded -> {
                 Payment payment = payment(state, event);
@@ -136,6 +145,16 @@ public final class PaymentDecider
                 require(refund.amount().equals(failed.amount()), event, "amount differs");
                 yield payment.withRefund(refund.failed(failed.failureCode()));
             }
+            case PaymentDisputed disputed -> {
+                Payment payment = payment(state, event);
+                require(payment.status() == PaymentStatus.SUCCEEDED, event, "not succeeded");
+                require(payment.dispute() == null, event, "already disputed");
+                require(disputed.amount().amountMinor() <= payment.amountRefundableMinor(), event,
+                        "exceeds what is neither refunded nor reserved");
+                yield payment.withDispute(new Dispute(disputed.amount(), DisputeStatus.OPEN, disputed.at()));
+            }
+            case PaymentDisputeWon won -> resolved(state, won, won.amount(), DisputeStatus.WON);
+            case PaymentDisputeLost lost -> resolved(state, lost, lost.amount(), DisputeStatus.LOST);
         };
     }
 
@@ -224,13 +243,17 @@ public final class PaymentDecider
         if (payment.status() != PaymentStatus.SUCCEEDED) {
             return Decision.rejected(INVALID_STATE);
         }
+        if (payment.dispute() != null && payment.dispute().status() == DisputeStatus.OPEN) {
+            return Decision.rejected(INVALID_STATE); // the card network decides about this money now
+        }
         long refundableMinor = payment.amountRefundableMinor();
         long refundMinor = command.amountMinor().orElse(refundableMinor);
         if (refundMinor > refundableMinor || refundMinor == 0) { // 0: nothing left to refund by default
             return Decision.rejected(REFUND_EXCEEDS_CAPTURED);
         }
-        return Decision.accepted(new RefundCreated(payment.paymentId(), command.refundId(),
-                Money.of(refundMinor, payment.amount().currency()), command.reason(), command.at()));
+        Money refund = Money.of(refundMinor, payment.amount().currency());
+        return Decision.accepted(new RefundCreated(payment.paymentId(), command.refundId(), refund, command.reason(),
+                command.at(), List.of(Posting.pending(settlement(payment), refund))));
     }
 
     private static Decision<PaymentEvent, PaymentRejection> completeRefund(CompleteRefund command, PaymentState state) {
@@ -247,9 +270,10 @@ public final class PaymentDecider
             case FAILED -> Decision.rejected(INVALID_STATE);
             case PENDING -> {
                 CurrencyCode currency = refund.amount().currency();
-                var postings = Postings.move(refund.amount(),
-                        Postings.settlementAccount(payment.merchantId(), currency),
-                        payment.source().ledgerAccountId(currency));
+                long amountMinor = refund.amount().amountMinor();
+                var postings = List.of(
+                        new Posting(settlement(payment), currency, -amountMinor, refund.held() ? -amountMinor : 0),
+                        Posting.posted(payment.source().ledgerAccountId(currency), refund.amount()));
                 yield Decision.accepted(new RefundSucceeded(
                         payment.paymentId(), refund.refundId(), refund.amount(), command.at(), postings));
             }
@@ -269,8 +293,57 @@ public final class PaymentDecider
             case FAILED -> Decision.alreadyDone();
             case SUCCEEDED -> Decision.rejected(INVALID_STATE);
             case PENDING -> Decision.accepted(new RefundFailed(payment.paymentId(), refund.refundId(),
-                    refund.amount(), command.failureCode(), command.at()));
+                    refund.amount(), command.failureCode(), command.at(), refund.held()
+                            ? List.of(Posting.pending(settlement(payment), refund.amount().negate()))
+                            : List.of()));
         };
+    }
+
+    /** The dispute holds what is neither refunded nor reserved by a pending refund; a second one is the same dispute. */
+    private static Decision<PaymentEvent, PaymentRejection> dispute(DisputePayment command, PaymentState state) {
+        if (!(state instanceof Payment payment)) {
+            return Decision.rejected(PAYMENT_NOT_FOUND);
+        }
+        if (payment.dispute() != null) {
+            return Decision.alreadyDone();
+        }
+        long disputedMinor = payment.amountRefundableMinor();
+        if (payment.status() != PaymentStatus.SUCCEEDED || disputedMinor == 0) {
+            return Decision.rejected(INVALID_STATE); // not captured, or nothing left to dispute
+        }
+        Money disputed = Money.of(disputedMinor, payment.amount().currency());
+        return Decision.accepted(new PaymentDisputed(payment.paymentId(), disputed, command.at(),
+                List.of(Posting.pending(settlement(payment), disputed))));
+    }
+
+    private static Decision<PaymentEvent, PaymentRejection> resolveDispute(ResolveDispute command, PaymentState state) {
+        if (!(state instanceof Payment payment)) {
+            return Decision.rejected(PAYMENT_NOT_FOUND);
+        }
+        Dispute dispute = payment.dispute();
+        if (dispute == null) {
+            return Decision.rejected(INVALID_STATE);
+        }
+        if (dispute.status() == command.outcome()) {
+            return Decision.alreadyDone();
+        }
+        if (dispute.status() != DisputeStatus.OPEN) {
+            return Decision.rejected(INVALID_STATE); // decided the other way already
+        }
+        Money amount = dispute.amount();
+        CurrencyCode currency = amount.currency();
+        return Decision.accepted(switch (command.outcome()) {
+            case WON -> new PaymentDisputeWon(payment.paymentId(), amount, command.at(),
+                    List.of(Posting.pending(settlement(payment), amount.negate())));
+            case LOST -> new PaymentDisputeLost(payment.paymentId(), amount, command.at(), List.of(
+                    new Posting(settlement(payment), currency, -amount.amountMinor(), -amount.amountMinor()),
+                    Posting.posted(payment.source().ledgerAccountId(currency), amount)));
+            case OPEN -> throw new IllegalStateException("ResolveDispute refuses OPEN");
+        });
+    }
+
+    private static String settlement(Payment payment) {
+        return Postings.settlementAccount(payment.merchantId(), payment.amount().currency());
     }
 
     /** The capture: the source pays the captured amount to settlement, and a wallet's whole hold is released. */
@@ -311,6 +384,13 @@ public final class PaymentDecider
             case Payment payment -> payment;
             case NoPayment none -> throw corrupt(event, "no payment yet");
         };
+    }
+
+    private static Payment resolved(PaymentState state, PaymentEvent event, Money amount, DisputeStatus outcome) {
+        Payment payment = payment(state, event);
+        require(payment.dispute() != null && payment.dispute().status() == DisputeStatus.OPEN, event, "no open dispute");
+        require(payment.dispute().amount().equals(amount), event, "amount differs");
+        return payment.withDispute(payment.dispute().resolved(outcome));
     }
 
     private static Refund pendingRefund(Payment payment, String refundId, PaymentEvent event) {

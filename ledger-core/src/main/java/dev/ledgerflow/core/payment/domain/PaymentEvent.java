@@ -155,12 +155,15 @@ public sealed interface PaymentEvent extends HasPostings {
     }
 
     /**
-     * A refund was requested. It moves no money yet, but reserves its amount against the captured
-     * amount, so that refunds requested concurrently can never exceed it.
+     * A refund was requested. It reserves its amount against the captured amount, so that refunds
+     * requested concurrently can never exceed it, and holds it on the merchant's settlement account
+     * ({@code pending +amount}) until the acquirer answers.
      *
      * @param reason free text, or null
+     * @param postings the hold; empty in refunds recorded before refunds held their amount (then null in the payload)
      */
-    record RefundCreated(String paymentId, String refundId, Money amount, String reason, Instant at)
+    record RefundCreated(String paymentId, String refundId, Money amount, String reason, Instant at,
+            List<Posting> postings)
             implements PaymentEvent {
 
         public static final String TYPE = "refund.created";
@@ -170,6 +173,7 @@ public sealed interface PaymentEvent extends HasPostings {
             IdChecks.require(refundId, "re_");
             requireRequestAmount(amount);
             Objects.requireNonNull(at, "at");
+            postings = postings == null ? List.of() : Postings.requireBalanced(postings);
         }
 
         @Override
@@ -178,7 +182,10 @@ public sealed interface PaymentEvent extends HasPostings {
         }
     }
 
-    /** A refund's money went back: {@code -amount} on settlement, {@code +amount} to the source's account. */
+    /**
+     * A refund's money went back: {@code -amount} on settlement (and its hold released), {@code +amount}
+     * to the source's account.
+     */
     record RefundSucceeded(String paymentId, String refundId, Money amount, Instant at, List<Posting> postings)
             implements PaymentEvent {
 
@@ -198,8 +205,14 @@ public sealed interface PaymentEvent extends HasPostings {
         }
     }
 
-    /** A refund failed: nothing moved, and its reserved amount is refundable again. */
-    record RefundFailed(String paymentId, String refundId, Money amount, FailureCode failureCode, Instant at)
+    /**
+     * A refund failed (the acquirer declined it): nothing moved, its hold on the settlement account is
+     * released ({@code pending -amount}), and its amount is refundable again.
+     *
+     * @param postings the release; empty for a refund that held nothing
+     */
+    record RefundFailed(String paymentId, String refundId, Money amount, FailureCode failureCode, Instant at,
+            List<Posting> postings)
             implements PaymentEvent {
 
         public static final String TYPE = "refund.failed";
@@ -210,6 +223,71 @@ public sealed interface PaymentEvent extends HasPostings {
             requireRequestAmount(amount);
             Objects.requireNonNull(failureCode, "failureCode");
             Objects.requireNonNull(at, "at");
+            postings = postings == null ? List.of() : Postings.requireBalanced(postings);
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * The customer disputed a captured payment (a chargeback): the disputed amount is held on the
+     * merchant's settlement account ({@code pending +amount}) until the dispute is decided, and is not
+     * refundable meanwhile.
+     */
+    record PaymentDisputed(String paymentId, Money amount, Instant at, List<Posting> postings)
+            implements PaymentEvent {
+
+        public static final String TYPE = "payment.disputed";
+
+        public PaymentDisputed {
+            IdChecks.require(paymentId, "pay_");
+            requireRequestAmount(amount);
+            Objects.requireNonNull(at, "at");
+            postings = Postings.requireBalanced(postings);
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** The merchant won the dispute: the hold is released and the money stays with the merchant. */
+    record PaymentDisputeWon(String paymentId, Money amount, Instant at, List<Posting> postings)
+            implements PaymentEvent {
+
+        public static final String TYPE = "payment.dispute_won";
+
+        public PaymentDisputeWon {
+            IdChecks.require(paymentId, "pay_");
+            requireRequestAmount(amount);
+            Objects.requireNonNull(at, "at");
+            postings = Postings.requireBalanced(postings);
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * The merchant lost the dispute: the held amount leaves the settlement account ({@code posted
+     * -amount}, hold released) for card clearing, where the acquirer gives it back to the customer.
+     */
+    record PaymentDisputeLost(String paymentId, Money amount, Instant at, List<Posting> postings)
+            implements PaymentEvent {
+
+        public static final String TYPE = "payment.dispute_lost";
+
+        public PaymentDisputeLost {
+            IdChecks.require(paymentId, "pay_");
+            requireRequestAmount(amount);
+            Objects.requireNonNull(at, "at");
+            postings = Postings.requireBalanced(postings);
         }
 
         @Override

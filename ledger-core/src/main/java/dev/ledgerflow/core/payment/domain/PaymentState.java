@@ -22,6 +22,7 @@ public sealed interface PaymentState {
      * @param description free text, or null
      * @param failureCode why it failed; null unless {@link PaymentStatus#FAILED}
      * @param refunds in the order they were created
+     * @param dispute its chargeback, or null
      */
     record Payment(
             String paymentId,
@@ -35,7 +36,8 @@ public sealed interface PaymentState {
             PaymentStatus status,
             long amountCapturedMinor,
             FailureCode failureCode,
-            List<Refund> refunds)
+            List<Refund> refunds,
+            Dispute dispute)
             implements PaymentState {
 
         public Payment {
@@ -53,9 +55,10 @@ public sealed interface PaymentState {
             return Math.addExact(sumOfRefunds(RefundStatus.SUCCEEDED), sumOfRefunds(RefundStatus.PENDING));
         }
 
-        /** What may still be refunded. */
+        /** What may still be refunded: neither refunded, nor reserved by a pending refund, nor disputed (unless won). */
         public long amountRefundableMinor() {
-            return amountCapturedMinor - amountRefundReservedMinor();
+            long disputedMinor = dispute == null ? 0 : dispute.amountReservedMinor();
+            return amountCapturedMinor - amountRefundReservedMinor() - disputedMinor;
         }
 
         /** The wallet hold still in place: the whole amount while a wallet payment awaits capture, else 0. */
@@ -70,17 +73,17 @@ public sealed interface PaymentState {
 
         Payment withStatus(PaymentStatus next) {
             return new Payment(paymentId, merchantId, amount, captureMethod, source, description, metadata,
-                    createdAt, next, amountCapturedMinor, failureCode, refunds);
+                    createdAt, next, amountCapturedMinor, failureCode, refunds, dispute);
         }
 
         Payment captured(long capturedMinor) {
             return new Payment(paymentId, merchantId, amount, captureMethod, source, description, metadata,
-                    createdAt, PaymentStatus.SUCCEEDED, capturedMinor, failureCode, refunds);
+                    createdAt, PaymentStatus.SUCCEEDED, capturedMinor, failureCode, refunds, dispute);
         }
 
         Payment failed(FailureCode code) {
             return new Payment(paymentId, merchantId, amount, captureMethod, source, description, metadata,
-                    createdAt, PaymentStatus.FAILED, amountCapturedMinor, code, refunds);
+                    createdAt, PaymentStatus.FAILED, amountCapturedMinor, code, refunds, dispute);
         }
 
         /** This payment with {@code refund} added, or replacing the refund of the same id. */
@@ -93,7 +96,12 @@ public sealed interface PaymentState {
                 next.set(at, refund);
             }
             return new Payment(paymentId, merchantId, amount, captureMethod, source, description, metadata,
-                    createdAt, status, amountCapturedMinor, failureCode, next);
+                    createdAt, status, amountCapturedMinor, failureCode, next, dispute);
+        }
+
+        Payment withDispute(Dispute next) {
+            return new Payment(paymentId, merchantId, amount, captureMethod, source, description, metadata,
+                    createdAt, status, amountCapturedMinor, failureCode, refunds, next);
         }
 
         private int indexOf(String refundId) {

@@ -9,9 +9,12 @@ import java.util.Objects;
  *
  * @param reason free text, or null
  * @param failureCode why it failed; null unless {@link RefundStatus#FAILED}
+ * @param held whether its creation held its amount on the settlement account (every refund but those
+ *     recorded before refunds did), so that its outcome releases the hold
  */
 public record Refund(
-        String refundId, Money amount, RefundStatus status, String reason, FailureCode failureCode, Instant createdAt) {
+        String refundId, Money amount, RefundStatus status, String reason, FailureCode failureCode, Instant createdAt,
+        boolean held) {
 
     public Refund {
         Objects.requireNonNull(refundId, "refundId");
@@ -24,10 +27,10 @@ public record Refund(
     }
 
     Refund succeeded() {
-        return new Refund(refundId, amount, RefundStatus.SUCCEEDED, reason, null, createdAt);
+        return new Refund(refundId, amount, RefundStatus.SUCCEEDED, reason, null, createdAt, held);
     }
 
     Refund failed(FailureCode code) {
-        return new Refund(refundId, amount, RefundStatus.FAILED, reason, code, createdAt);
+        return new Refund(refundId, amount, RefundStatus.FAILED, reason, code, createdAt, held);
     }
 }

@@ -1,9 +1,12 @@
 package dev.ledgerflow.core.payment.processor;
 
+import dev.ledgerflow.core.payment.domain.DisputeStatus;
+import java.util.Optional;
 import reactor.core.publisher.Mono;
 
 /**
- * The port to the card and UPI acquirer: authorizes payments and exchanges card numbers for tokens.
+ * The port to the card and UPI acquirer: authorizes payments, refunds them, and exchanges card
+ * numbers for tokens.
  *
  * <p>{@link #authorize} is idempotent by {@link AuthorizationRequest#idempotencyKey()}: a retried request (after a timeout, a crash, a
  * restart of the processor or another instance) answers the first outcome again and never charges twice. Timeouts are
@@ -23,6 +26,21 @@ public interface Acquirer {
      * @return whether an approval was voided
      */
     Mono<Boolean> voidAuthorization(AuthorizationRequest request);
+
+    /**
+     * Asks the acquirer to give (part of) a payment's charge back; idempotent by refund id. It may
+     * decline ({@link AcquirerResponse.Declined}), answer late, or fail transiently.
+     */
+    Mono<AcquirerResponse> refund(RefundRequest request);
+
+    /**
+     * Whether the customer will dispute a captured payment made with this card token, and how the
+     * dispute ends ({@code WON} or {@code LOST}): a real acquirer notifies disputes as they come; the
+     * simulated one plans them by test number. Pure and synchronous; empty for most cards.
+     */
+    default Optional<DisputeStatus> plannedDispute(String acquirerToken) {
+        return Optional.empty();
+    }
 
     /**
      * The acquirer's token for a card number, which payments keep instead of the number. Pure and

@@ -3,19 +3,23 @@ package dev.ledgerflow.core.payment.processor;
 import dev.ledgerflow.core.payment.domain.FailureCode;
 import java.util.Objects;
 
-/** What the acquirer answered to one authorization attempt. */
+/** What the acquirer answered to one authorization or refund attempt. */
 public sealed interface AcquirerResponse {
 
     /** The payment is authorized: the money is reserved for the merchant. */
     record Approved() implements AcquirerResponse {}
 
-    /** A final no from the issuer: {@code CARD_DECLINED} or {@code INSUFFICIENT_FUNDS}. Not retried. */
+    /**
+     * A final no from the issuer: {@code CARD_DECLINED} or {@code INSUFFICIENT_FUNDS} to a payment,
+     * {@code EXPIRED_OR_CANCELED_CARD} to a refund. Not retried.
+     */
     record Declined(FailureCode failureCode) implements AcquirerResponse {
         public Declined {
             Objects.requireNonNull(failureCode, "failureCode");
-            if (failureCode != FailureCode.CARD_DECLINED && failureCode != FailureCode.INSUFFICIENT_FUNDS) {
-                throw new IllegalArgumentException("an issuer declines with card_declined or insufficient_funds, not "
-                        + failureCode);
+            if (failureCode != FailureCode.CARD_DECLINED && failureCode != FailureCode.INSUFFICIENT_FUNDS
+                    && failureCode != FailureCode.EXPIRED_OR_CANCELED_CARD) {
+                throw new IllegalArgumentException("an issuer declines with card_declined, insufficient_funds or"
+                        + " expired_or_canceled_card, not " + failureCode);
             }
         }
     }

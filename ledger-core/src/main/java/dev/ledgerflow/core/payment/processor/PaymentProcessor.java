@@ -16,6 +16,7 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.AuthorizePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CompleteRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailPayment;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.FailRefund;
 import dev.ledgerflow.core.payment.domain.PaymentEvent;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCreated;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.RefundCreated;
@@ -23,6 +24,7 @@ import dev.ledgerflow.core.payment.domain.PaymentRejection;
 import dev.ledgerflow.core.payment.domain.PaymentSource;
 import dev.ledgerflow.core.payment.domain.PaymentState;
 import dev.ledgerflow.core.payment.domain.PaymentStatus;
+import dev.ledgerflow.core.payment.domain.RefundStatus;
 import dev.ledgerflow.core.payment.processor.AuthorizationAttempts.Outcome;
 import dev.ledgerflow.core.payment.processor.AuthorizationRequest.Instrument;
 import java.time.Duration;
@@ -57,6 +59,7 @@ public final class PaymentProcessor implements FeedHandler {
     private static final Duration COMMAND_DURATION_MAX = Duration.ofSeconds(30);
 
     private final CommandExecutor commands;
+    private final Acquirer acquirer;
     private final AuthorizationAttempts authorizations;
     private final ProcessorSettings settings;
     private final InstantSource clock;
@@ -64,7 +67,8 @@ public final class PaymentProcessor implements FeedHandler {
     public PaymentProcessor(
             CommandExecutor commands, Acquirer acquirer, ProcessorSettings settings, InstantSource clock) {
         this.commands = Objects.requireNonNull(commands, "commands");
-        this.authorizations = new AuthorizationAttempts(Objects.requireNonNull(acquirer, "acquirer"), settings);
+        this.acquirer = Objects.requireNonNull(acquirer, "acquirer");
+        this.authorizations = new AuthorizationAttempts(acquirer, settings);
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -144,16 +148,47 @@ public final class PaymentProcessor implements FeedHandler {
     }
 
     /**
-     * Refunds to cards, UPI and wallets all succeed in this simulation; a real acquirer call would go
-     * here. A refund is not the first event of its stream, so the executor decides on the state it
-     * remembers (confirmed by the append, or by a read of the events after it if the refund is not in
-     * it yet) and reads the stream only if it remembers none.
+     * Completes a refund: a wallet payment's at once; a card or UPI payment's as the acquirer answers
+     * (approved: {@code refund.succeeded}; declined: {@code refund.failed}, and the amount is refundable
+     * again). A transient error or no answer in time fails the handler, so the feed hands the event over
+     * again; the acquirer answers a repeated refund id with its first answer. The payment's source is
+     * not in the refund event: it comes from the state this instance remembers, or a read of the stream.
      */
     private Mono<Void> complete(RefundCreated created, RecordedEvent recorded) {
         EventMetadata cause = LedgerJson.mapper().readValue(recorded.metadataJson(), EventMetadata.class);
         EventMetadata metadata = EventMetadata.of(cause.merchant()).causedBy(recorded.eventId().toString());
-        return execute(recorded.streamId(),
-                new CompleteRefund(created.paymentId(), created.refundId(), clock.instant()), metadata);
+        StreamId stream = recorded.streamId();
+        Mono<CommandExecutor.Loaded<PaymentState>> known = Mono.justOrEmpty(commands.remembered(PAYMENTS, stream)
+                        .filter(remembered -> remembered.version() >= recorded.streamVersion()))
+                .switchIfEmpty(Mono.defer(() -> commands.load(PAYMENTS, stream)));
+        return known.flatMap(loaded -> {
+            if (!(loaded.state() instanceof PaymentState.Payment payment)
+                    || payment.refund(created.refundId()).filter(r -> r.status() == RefundStatus.PENDING).isEmpty()) {
+                return Mono.empty(); // handed over again after it was completed
+            }
+            Instrument instrument = switch (payment.source()) {
+                case PaymentSource.Card card -> new Instrument.CardToken(card.acquirerToken());
+                case PaymentSource.Upi upi -> new Instrument.UpiHandle(upi.vpa());
+                case PaymentSource.Wallet wallet -> null;
+            };
+            if (instrument == null) {
+                return execute(stream, new CompleteRefund(created.paymentId(), created.refundId(), clock.instant()), metadata,
+                        loaded);
+            }
+            return acquirer.refund(new RefundRequest(created.paymentId(), created.refundId(), created.amount(), instrument))
+                    // Within the handler's time limit (authorization budget + this), which a late answer is well inside.
+                    .timeout(COMMAND_DURATION_MAX)
+                    .flatMap(response -> switch (response) {
+                        case AcquirerResponse.Approved approved -> execute(stream,
+                                new CompleteRefund(created.paymentId(), created.refundId(), clock.instant()), metadata);
+                        case AcquirerResponse.Declined declined -> execute(stream, new FailRefund(created.paymentId(),
+                                created.refundId(), declined.failureCode(), clock.instant()), metadata);
+                        case AcquirerResponse.TransientError error -> Mono.error(new IllegalStateException(
+                                "refund " + created.refundId() + ": " + error.reason() + "; handed over again"));
+                        case AcquirerResponse.Voided voided -> Mono.error(new IllegalStateException(
+                                "refund " + created.refundId() + ": the acquirer answered voided, which it never does to a refund"));
+                    });
+        });
     }
 
     private Mono<Void> execute(StreamId stream, PaymentCommand command, EventMetadata metadata) {

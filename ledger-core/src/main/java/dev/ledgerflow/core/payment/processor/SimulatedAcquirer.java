@@ -1,12 +1,14 @@
 package dev.ledgerflow.core.payment.processor;
 
 import dev.ledgerflow.core.payment.domain.CardNumbers;
+import dev.ledgerflow.core.payment.domain.DisputeStatus;
 import dev.ledgerflow.core.payment.domain.FailureCode;
 import dev.ledgerflow.core.payment.processor.AuthorizationRequest.Instrument;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +25,16 @@ import reactor.core.publisher.Mono;
  * declines ({@code card_declined}); {@code success@upi} and any other handle approve. An unknown
  * token approves as well.
  *
+ * <p>Refunds: {@code 4000000000005126} approves payments but declines every refund ({@code
+ * expired_or_canceled_card}); {@code 4000000000007726} approves payments and refunds, but answers a
+ * refund only after {@link #REFUND_LATE_DELAY_DEFAULT} (the refund stays {@code pending} meanwhile);
+ * every other card and UPI handle refunds after the latency. The refund answer follows from the card
+ * alone, so a repeated refund id answers the same.
+ *
+ * <p>Disputes ({@link #plannedDispute}): {@code 4000000000002685} approves, and the customer disputes
+ * the payment some time after capture, then the merchant loses; {@code 4000000000001976} the same, but
+ * the merchant wins. {@link DisputeSimulation} raises them at the configured delays.
+ *
  * <p>Each request's final answer is kept in an {@link AcquirerLedger} by its idempotency key: asking
  * again answers the same and never charges twice; with the ledger in PostgreSQL that holds across
  * restarts and instances. The decision is taken when the latency has passed; a caller that gave up
@@ -34,6 +46,9 @@ public final class SimulatedAcquirer implements Acquirer {
     /** The latency when none is configured. */
     public static final Duration LATENCY_DEFAULT = Duration.ofMillis(20);
 
+    /** How late the late refund answers when no delay is configured. */
+    public static final Duration REFUND_LATE_DELAY_DEFAULT = Duration.ofSeconds(1);
+
     private static final int TRANSIENT_FAILURES = 2;
 
     /** A test scenario, and the token of its card numbers. */
@@ -42,7 +57,11 @@ public final class SimulatedAcquirer implements Acquirer {
         CARD_DECLINED("tok_sim_card_declined"),
         INSUFFICIENT_FUNDS("tok_sim_insufficient_funds"),
         TRANSIENT_TWICE("tok_sim_transient_twice"),
-        NO_ANSWER("tok_sim_no_answer");
+        NO_ANSWER("tok_sim_no_answer"),
+        REFUND_DECLINED("tok_sim_refund_declined"),
+        REFUND_LATE("tok_sim_refund_late"),
+        DISPUTE_LOST("tok_sim_dispute_lost"),
+        DISPUTE_WON("tok_sim_dispute_won");
 
         final String token;
 
@@ -60,10 +79,16 @@ public final class SimulatedAcquirer implements Acquirer {
             "4000000000000002", Scenario.CARD_DECLINED,
             "4000000000009995", Scenario.INSUFFICIENT_FUNDS,
             "4000000000000119", Scenario.TRANSIENT_TWICE,
-            "4000000000000259", Scenario.NO_ANSWER);
+            "4000000000000259", Scenario.NO_ANSWER,
+            "4000000000005126", Scenario.REFUND_DECLINED,
+            "4000000000007726", Scenario.REFUND_LATE,
+            "4000000000002685", Scenario.DISPUTE_LOST,
+            "4000000000001976", Scenario.DISPUTE_WON);
 
     private final Duration latency;
     private final AcquirerLedger ledger;
+    private final Duration refundLateDelay;
+    private final AtomicLong refundCalls = new AtomicLong();
     private final ConcurrentMap<String, Integer> transientFailures = new ConcurrentHashMap<>();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong charges = new AtomicLong();
@@ -79,12 +104,23 @@ public final class SimulatedAcquirer implements Acquirer {
      * @param ledger where the final answers are kept
      */
     public SimulatedAcquirer(Duration latency, AcquirerLedger ledger) {
+        this(latency, ledger, REFUND_LATE_DELAY_DEFAULT);
+    }
+
+    /**
+     * @param latency how long each answer takes ({@link #LATENCY_DEFAULT} is typical)
+     * @param ledger where the final answers are kept
+     * @param refundLateDelay how long the late refund ({@code 4000000000007726}) takes to answer
+     */
+    public SimulatedAcquirer(Duration latency, AcquirerLedger ledger, Duration refundLateDelay) {
         Objects.requireNonNull(latency, "latency");
-        if (latency.isNegative()) {
-            throw new IllegalArgumentException("latency must not be negative");
+        Objects.requireNonNull(refundLateDelay, "refundLateDelay");
+        if (latency.isNegative() || refundLateDelay.isNegative()) {
+            throw new IllegalArgumentException("latency and refund delay must not be negative");
         }
         this.latency = latency;
         this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.refundLateDelay = refundLateDelay;
     }
 
     @Override
@@ -126,6 +162,34 @@ public final class SimulatedAcquirer implements Acquirer {
         return charges.get();
     }
 
+    @Override
+    public Mono<AcquirerResponse> refund(RefundRequest request) {
+        return Mono.defer(() -> {
+            refundCalls.incrementAndGet();
+            Scenario scenario = scenario(request.instrument());
+            Duration wait = scenario == Scenario.REFUND_LATE ? refundLateDelay : latency;
+            // The answer follows from the card's scenario alone, so a repeated refund id answers the same,
+            // across restarts too, without a book of refund answers.
+            return Mono.delay(wait).map(tick -> scenario == Scenario.REFUND_DECLINED
+                    ? new AcquirerResponse.Declined(FailureCode.EXPIRED_OR_CANCELED_CARD)
+                    : new AcquirerResponse.Approved());
+        });
+    }
+
+    @Override
+    public Optional<DisputeStatus> plannedDispute(String acquirerToken) {
+        return switch (Scenario.ofToken(acquirerToken)) {
+            case DISPUTE_LOST -> Optional.of(DisputeStatus.LOST);
+            case DISPUTE_WON -> Optional.of(DisputeStatus.WON);
+            default -> Optional.empty();
+        };
+    }
+
+    /** Calls of {@link #refund}, repeats included. */
+    public long refundCalls() {
+        return refundCalls.get();
+    }
+
     /** Calls of {@link #authorize}, repeats and unanswered ones included. */
     public long calls() {
         return calls.get();
@@ -134,7 +198,7 @@ public final class SimulatedAcquirer implements Acquirer {
     private Mono<AcquirerResponse> answer(AuthorizationRequest request, Scenario scenario) {
         String paymentId = request.paymentId();
         AcquirerResponse response = switch (scenario) {
-            case APPROVE -> new AcquirerResponse.Approved();
+            case APPROVE, REFUND_DECLINED, REFUND_LATE, DISPUTE_LOST, DISPUTE_WON -> new AcquirerResponse.Approved();
             case CARD_DECLINED -> new AcquirerResponse.Declined(FailureCode.CARD_DECLINED);
             case INSUFFICIENT_FUNDS -> new AcquirerResponse.Declined(FailureCode.INSUFFICIENT_FUNDS);
             case TRANSIENT_TWICE -> transientFailures.merge(paymentId, 1, Integer::sum) <= TRANSIENT_FAILURES

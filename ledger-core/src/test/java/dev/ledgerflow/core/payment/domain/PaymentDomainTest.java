@@ -24,9 +24,14 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand.CompleteRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreatePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreateRefund;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailPayment;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.DisputePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.FailRefund;
+import dev.ledgerflow.core.payment.domain.PaymentCommand.ResolveDispute;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCanceled;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCreated;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentDisputeLost;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentDisputeWon;
+import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentDisputed;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentFailed;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentRequiresCapture;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentSucceeded;
@@ -110,7 +115,7 @@ class PaymentDomainTest {
     }
 
     static FailRefund failRefund(String refundId) {
-        return new FailRefund(PAY, refundId, FailureCode.PROCESSING_ERROR, T2);
+        return new FailRefund(PAY, refundId, FailureCode.EXPIRED_OR_CANCELED_CARD, T2);
     }
 
     // Events.
@@ -154,16 +159,44 @@ class PaymentDomainTest {
     }
 
     static RefundCreated refundCreated(String refundId, long amountMinor) {
-        return new RefundCreated(PAY, refundId, usd(amountMinor), "requested_by_customer", T2);
+        return new RefundCreated(PAY, refundId, usd(amountMinor), "requested_by_customer", T2,
+                List.of(new Posting(SETTLEMENT, USD, 0, amountMinor)));
+    }
+
+    /** A refund recorded before refunds held their amount: its payload has no postings. */
+    static RefundCreated refundCreatedWithoutHold(String refundId, long amountMinor) {
+        return new RefundCreated(PAY, refundId, usd(amountMinor), "requested_by_customer", T2, null);
     }
 
     static RefundSucceeded refundSucceeded(String refundId, long amountMinor) {
         return new RefundSucceeded(PAY, refundId, usd(amountMinor), T2, List.of(
-                new Posting(SETTLEMENT, USD, -amountMinor, 0), new Posting(CLEARING, USD, amountMinor, 0)));
+                new Posting(SETTLEMENT, USD, -amountMinor, -amountMinor), new Posting(CLEARING, USD, amountMinor, 0)));
     }
 
     static RefundFailed refundFailed(String refundId, long amountMinor) {
-        return new RefundFailed(PAY, refundId, usd(amountMinor), FailureCode.PROCESSING_ERROR, T2);
+        return new RefundFailed(PAY, refundId, usd(amountMinor), FailureCode.EXPIRED_OR_CANCELED_CARD, T2,
+                List.of(new Posting(SETTLEMENT, USD, 0, -amountMinor)));
+    }
+
+    static DisputePayment dispute() {
+        return new DisputePayment(PAY, T2);
+    }
+
+    static ResolveDispute resolve(DisputeStatus outcome) {
+        return new ResolveDispute(PAY, outcome, T2);
+    }
+
+    static PaymentDisputed disputed(long amountMinor) {
+        return new PaymentDisputed(PAY, usd(amountMinor), T2, List.of(new Posting(SETTLEMENT, USD, 0, amountMinor)));
+    }
+
+    static PaymentDisputeWon disputeWon(long amountMinor) {
+        return new PaymentDisputeWon(PAY, usd(amountMinor), T2, List.of(new Posting(SETTLEMENT, USD, 0, -amountMinor)));
+    }
+
+    static PaymentDisputeLost disputeLost(long amountMinor) {
+        return new PaymentDisputeLost(PAY, usd(amountMinor), T2, List.of(
+                new Posting(SETTLEMENT, USD, -amountMinor, -amountMinor), new Posting(CLEARING, USD, amountMinor, 0)));
     }
 
     /** The history of a manual payment of 1000 that reached {@code status}. */
@@ -452,10 +485,10 @@ class PaymentDomainTest {
                 spec.given(historyOf(PaymentStatus.REQUIRES_CAPTURE, CARD)).given(capturedFromClearing(600, 400, T2));
 
         @Test
-        void a_refund_is_requested_first_and_moves_no_money_until_it_succeeds() {
+        void a_refund_is_requested_first_and_holds_its_amount_on_settlement_until_the_acquirer_answers() {
             Payment payment = paymentOf(capturedSix.when(refund("re_1", 200)).then(refundCreated("re_1", 200)));
 
-            assertThat(refundCreated("re_1", 200).postings()).isEmpty();
+            assertThat(refundCreated("re_1", 200).postings()).containsExactly(new Posting(SETTLEMENT, USD, 0, 200));
             assertThat(payment.refund("re_1")).get().extracting(Refund::status).isEqualTo(RefundStatus.PENDING);
             assertThat(payment.amountRefundableMinor()).isEqualTo(400);
             assertThat(payment.amountRefundedMinor()).isZero();
@@ -534,7 +567,7 @@ class PaymentDomainTest {
         @Test
         void a_succeeded_card_refund_moves_money_from_settlement_back_to_card_clearing() {
             Payment payment = paymentOf(requested.when(completeRefund("re_1")).then(new RefundSucceeded(PAY, "re_1",
-                    usd(300), T2, List.of(new Posting("set_mer_1_USD", USD, -300, 0),
+                    usd(300), T2, List.of(new Posting("set_mer_1_USD", USD, -300, -300),
                             new Posting("sys_card_clearing_USD", USD, 300, 0)))));
 
             assertThat(payment.amountRefundedMinor()).isEqualTo(300);
@@ -547,17 +580,29 @@ class PaymentDomainTest {
             spec.given(historyOf(PaymentStatus.SUCCEEDED, WALLET)).given(refundCreated("re_1", 300))
                     .when(completeRefund("re_1"))
                     .then(new RefundSucceeded(PAY, "re_1", usd(300), T2, List.of(
-                            new Posting("set_mer_1_USD", USD, -300, 0), new Posting("acc_w", USD, 300, 0))));
+                            new Posting("set_mer_1_USD", USD, -300, -300), new Posting("acc_w", USD, 300, 0))));
         }
 
         @Test
-        void a_failed_refund_moves_nothing_and_keeps_its_code() {
+        void a_failed_refund_moves_nothing_releases_its_hold_and_keeps_its_code() {
             Payment payment = paymentOf(requested.when(failRefund("re_1")).then(refundFailed("re_1", 300)));
 
-            assertThat(refundFailed("re_1", 300).postings()).isEmpty();
+            assertThat(refundFailed("re_1", 300).postings()).containsExactly(new Posting(SETTLEMENT, USD, 0, -300));
             assertThat(payment.refund("re_1")).get().extracting(Refund::failureCode)
-                    .isEqualTo(FailureCode.PROCESSING_ERROR);
+                    .isEqualTo(FailureCode.EXPIRED_OR_CANCELED_CARD);
             assertThat(payment.amountRefundedMinor()).isZero();
+            assertThat(payment.amountRefundableMinor()).isEqualTo(1_000);
+        }
+
+        @Test
+        void a_refund_recorded_before_refunds_held_releases_no_hold_whatever_its_outcome() {
+            var legacy = spec.given(historyOf(PaymentStatus.SUCCEEDED, CARD)).given(refundCreatedWithoutHold("re_1", 300));
+
+            assertThat(refundCreatedWithoutHold("re_1", 300).postings()).isEmpty();
+            legacy.when(completeRefund("re_1")).then(new RefundSucceeded(PAY, "re_1", usd(300), T2, List.of(
+                    new Posting(SETTLEMENT, USD, -300, 0), new Posting(CLEARING, USD, 300, 0))));
+            legacy.when(failRefund("re_1")).then(new RefundFailed(PAY, "re_1", usd(300),
+                    FailureCode.EXPIRED_OR_CANCELED_CARD, T2, List.of()));
         }
 
         @Test
@@ -582,6 +627,75 @@ class PaymentDomainTest {
     }
 
     @Nested
+    class Disputes {
+
+        final DeciderSpec<PaymentCommand, PaymentState, PaymentEvent, PaymentRejection> captured =
+                spec.given(historyOf(PaymentStatus.SUCCEEDED, CARD));
+        final DeciderSpec<PaymentCommand, PaymentState, PaymentEvent, PaymentRejection> open =
+                captured.given(disputed(1_000));
+
+        @Test
+        void a_dispute_holds_the_captured_amount_on_settlement_and_nothing_is_refundable_meanwhile() {
+            Payment payment = paymentOf(captured.when(dispute()).then(disputed(1_000)));
+
+            assertThat(payment.dispute()).isEqualTo(new Dispute(usd(1_000), DisputeStatus.OPEN, T2));
+            assertThat(payment.status()).isEqualTo(PaymentStatus.SUCCEEDED);
+            assertThat(payment.amountRefundableMinor()).isZero();
+            open.when(refund("re_1", 1)).thenRejected(INVALID_STATE);
+        }
+
+        @Test
+        void a_dispute_holds_only_what_is_neither_refunded_nor_reserved_by_a_pending_refund() {
+            captured.given(refundCreated("re_1", 100), refundSucceeded("re_1", 100), refundCreated("re_2", 200))
+                    .when(dispute()).then(disputed(700));
+        }
+
+        @Test
+        void won_the_hold_is_released_and_the_amount_is_refundable_again() {
+            Payment payment = paymentOf(open.when(resolve(DisputeStatus.WON)).then(disputeWon(1_000)));
+
+            assertThat(payment.dispute().status()).isEqualTo(DisputeStatus.WON);
+            assertThat(payment.amountRefundableMinor()).isEqualTo(1_000);
+        }
+
+        @Test
+        void lost_the_amount_leaves_settlement_for_card_clearing_and_can_never_be_refunded() {
+            Payment payment = paymentOf(open.when(resolve(DisputeStatus.LOST)).then(disputeLost(1_000)));
+
+            assertThat(payment.dispute().status()).isEqualTo(DisputeStatus.LOST);
+            assertThat(payment.amountRefundableMinor()).isZero();
+            open.given(disputeLost(1_000)).when(refund("re_1")).thenRejected(REFUND_EXCEEDS_CAPTURED);
+        }
+
+        @Test
+        void repeats_are_already_done_and_a_contradicting_outcome_is_an_invalid_state() {
+            open.when(dispute()).thenAlreadyDone();
+            open.given(disputeWon(1_000)).when(resolve(DisputeStatus.WON)).thenAlreadyDone();
+            open.given(disputeWon(1_000)).when(dispute()).thenAlreadyDone();
+            open.given(disputeLost(1_000)).when(resolve(DisputeStatus.WON)).thenRejected(INVALID_STATE);
+        }
+
+        @ParameterizedTest
+        @EnumSource(value = PaymentStatus.class, names = {"PROCESSING", "REQUIRES_CAPTURE", "FAILED", "CANCELED"})
+        void only_a_captured_payment_can_be_disputed(PaymentStatus status) {
+            spec.given(historyOf(status, CARD)).when(dispute()).thenRejected(INVALID_STATE);
+        }
+
+        @Test
+        void a_payment_refunded_in_full_has_nothing_to_dispute_and_one_without_a_dispute_nothing_to_resolve() {
+            captured.given(refundCreated("re_1", 1_000)).when(dispute()).thenRejected(INVALID_STATE);
+            captured.when(resolve(DisputeStatus.LOST)).thenRejected(INVALID_STATE);
+            spec.when(dispute()).thenRejected(PAYMENT_NOT_FOUND);
+            spec.when(resolve(DisputeStatus.WON)).thenRejected(PAYMENT_NOT_FOUND);
+        }
+
+        @Test
+        void a_resolution_is_won_or_lost_never_open() {
+            assertThatThrownBy(() -> resolve(DisputeStatus.OPEN)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Nested
     class Events {
 
         @Test
@@ -589,11 +703,12 @@ class PaymentDomainTest {
             List<PaymentEvent> lifecycle = List.of(created(1_000, MANUAL, CARD), requiresCapture(1_000),
                     capturedFromClearing(1_000, 0, T2), new PaymentFailed(PAY, FailureCode.TIMEOUT, T1, List.of()),
                     new PaymentCanceled(PAY, T1, List.of()), refundCreated("re_1", 10), refundSucceeded("re_1", 10),
-                    refundFailed("re_1", 10));
+                    refundFailed("re_1", 10), disputed(10), disputeWon(10), disputeLost(10));
 
             assertThat(lifecycle).extracting(PaymentEvent::type).containsExactly("payment.created",
                     "payment.requires_capture", "payment.succeeded", "payment.failed", "payment.canceled",
-                    "refund.created", "refund.succeeded", "refund.failed");
+                    "refund.created", "refund.succeeded", "refund.failed", "payment.disputed", "payment.dispute_won",
+                    "payment.dispute_lost");
         }
 
         @Test

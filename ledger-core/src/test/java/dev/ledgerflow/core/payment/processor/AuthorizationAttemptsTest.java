@@ -121,6 +121,11 @@ class AuthorizationAttemptsTest {
             }
 
             @Override
+            public Mono<AcquirerResponse> refund(RefundRequest request) {
+                return Mono.just(new AcquirerResponse.TransientError("down"));
+            }
+
+            @Override
             public String tokenize(String cardNumber) {
                 return "tok_down";
             }

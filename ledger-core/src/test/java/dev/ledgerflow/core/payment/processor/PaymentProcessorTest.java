@@ -43,7 +43,7 @@ class PaymentProcessorTest {
     @BeforeAll
     static void startProcessor() {
         ledger = new PaymentLedger();
-        acquirer = new SimulatedAcquirer(SETTINGS.acquirerLatency());
+        acquirer = new SimulatedAcquirer(SETTINGS.acquirerLatency(), AcquirerLedger.inMemory(), Duration.ofSeconds(2));
         PaymentProcessor processor = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC());
         consumer = processor.consumer(ledger.store, ledger.checkpoints).start();
     }
@@ -148,6 +148,37 @@ class PaymentProcessorTest {
         await().atMost(WAIT).until(() -> ledger.payment(payment).refund(refund).orElseThrow().status() == RefundStatus.SUCCEEDED);
         assertThat(ledger.payment(payment).amountRefundedMinor()).isEqualTo(400);
         assertThat(ledger.eventTypes(payment)).endsWith("refund.created", "refund.succeeded");
+    }
+
+    @Test
+    void a_refund_the_acquirer_declines_fails_and_its_amount_is_refundable_again() {
+        String payment = ledger.cardPayment(acquirer, "4000000000005126", CaptureMethod.AUTOMATIC);
+        assertThat(awaitDecided(payment).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+        String refund = Ids.newId("re", Instant.now());
+
+        ledger.execute(new CreateRefund(payment, refund, OptionalLong.of(400), "damaged", Instant.now()));
+
+        await().atMost(WAIT).until(() -> ledger.payment(payment).refund(refund).orElseThrow().status() == RefundStatus.FAILED);
+        assertThat(ledger.payment(payment).refund(refund).orElseThrow().failureCode())
+                .isEqualTo(FailureCode.EXPIRED_OR_CANCELED_CARD);
+        assertThat(ledger.payment(payment).amountRefundedMinor()).isZero();
+        assertThat(ledger.payment(payment).amountRefundableMinor()).isEqualTo(1_000);
+        assertThat(ledger.eventTypes(payment)).endsWith("refund.created", "refund.failed");
+    }
+
+    @Test
+    void a_late_refund_stays_pending_until_the_acquirer_answers_then_succeeds() {
+        String payment = ledger.cardPayment(acquirer, "4000000000007726", CaptureMethod.AUTOMATIC);
+        assertThat(awaitDecided(payment).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+        String refund = Ids.newId("re", Instant.now());
+        long asked = acquirer.refundCalls();
+
+        ledger.execute(new CreateRefund(payment, refund, OptionalLong.empty(), null, Instant.now()));
+
+        await().atMost(WAIT).until(() -> acquirer.refundCalls() > asked);
+        assertThat(ledger.payment(payment).refund(refund).orElseThrow().status()).isEqualTo(RefundStatus.PENDING);
+        await().atMost(WAIT).until(() -> ledger.payment(payment).refund(refund).orElseThrow().status() == RefundStatus.SUCCEEDED);
+        assertThat(ledger.payment(payment).amountRefundedMinor()).isEqualTo(1_000);
     }
 
     @Test

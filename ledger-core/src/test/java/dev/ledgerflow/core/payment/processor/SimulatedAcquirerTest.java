@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ledgerflow.core.ids.Ids;
 import dev.ledgerflow.core.money.domain.Money;
+import dev.ledgerflow.core.payment.domain.DisputeStatus;
 import dev.ledgerflow.core.payment.domain.FailureCode;
 import dev.ledgerflow.core.payment.processor.AcquirerResponse.Approved;
 import dev.ledgerflow.core.payment.processor.AcquirerResponse.Declined;
@@ -103,6 +104,43 @@ class SimulatedAcquirerTest {
         assertThat(acquirer.authorize(card(payment, "4000000000000002")).block(WAIT))
                 .isEqualTo(new Declined(FailureCode.CARD_DECLINED));
         assertThat(acquirer.charges()).isZero();
+    }
+
+    @Test
+    void the_refund_test_cards_approve_payments_and_then_decline_or_answer_refunds_late() {
+        String declined = newPaymentId();
+        String late = newPaymentId();
+        assertThat(acquirer.authorize(card(declined, "4000000000005126")).block(WAIT)).isEqualTo(new AcquirerResponse.Approved());
+        assertThat(acquirer.authorize(card(late, "4000000000007726")).block(WAIT)).isEqualTo(new AcquirerResponse.Approved());
+
+        assertThat(acquirer.refund(refund(declined, "4000000000005126")).block(WAIT))
+                .isEqualTo(new Declined(FailureCode.EXPIRED_OR_CANCELED_CARD));
+        assertThat(acquirer.refund(refund(newPaymentId(), "4242424242424242")).block(WAIT))
+                .isEqualTo(new AcquirerResponse.Approved());
+        // The delay is 5 s of virtual time: nothing for 4,999 ms, the answer once the last millisecond passes.
+        StepVerifier.withVirtualTime(() -> new SimulatedAcquirer(Duration.ofMillis(20), AcquirerLedger.inMemory(),
+                                Duration.ofSeconds(5))
+                        .refund(refund(late, "4000000000007726")))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(4_999))
+                .thenAwait(Duration.ofMillis(1))
+                .expectNext(new AcquirerResponse.Approved())
+                .verifyComplete();
+    }
+
+    @Test
+    void the_dispute_test_cards_approve_and_are_disputed_later_lost_or_won_and_other_cards_never() {
+        assertThat(acquirer.authorize(card(newPaymentId(), "4000000000002685")).block(WAIT))
+                .isEqualTo(new AcquirerResponse.Approved());
+        assertThat(acquirer.plannedDispute(acquirer.tokenize("4000000000002685"))).contains(DisputeStatus.LOST);
+        assertThat(acquirer.plannedDispute(acquirer.tokenize("4000000000001976"))).contains(DisputeStatus.WON);
+        assertThat(acquirer.plannedDispute(acquirer.tokenize("4242424242424242"))).isEmpty();
+        assertThat(acquirer.plannedDispute(acquirer.tokenize("4000000000005126"))).isEmpty();
+    }
+
+    private RefundRequest refund(String paymentId, String number) {
+        return new RefundRequest(paymentId, "re_" + paymentId.substring(4), Money.of(500, "USD"),
+                new Instrument.CardToken(acquirer.tokenize(number)));
     }
 
     private AuthorizationRequest card(String paymentId, String number) {
