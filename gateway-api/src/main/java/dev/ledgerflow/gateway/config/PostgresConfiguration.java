@@ -23,6 +23,7 @@ class PostgresConfiguration {
                     + " or start the embedded default with ./mvnw -pl gateway-api -am spring-boot:test-run (see README.md).");
         }
         PostgresSettings settings = PostgresSettings.parse(properties.postgresUrl());
+        PostgresStartup.awaitReachable(settings, properties.postgresStartupWait());
         var result = SchemaMigrations.migrate(settings);
         log.info("PostgreSQL {}: schema at version {} ({} migrations applied now)",
                 settings, result.targetSchemaVersion, result.migrationsExecuted);
