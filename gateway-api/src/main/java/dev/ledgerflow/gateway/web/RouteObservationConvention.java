@@ -18,8 +18,8 @@ import org.springframework.web.util.pattern.PathPattern;
  * refused by a filter before routing (401 without a key, 503 {@code overloaded}) or by routing itself
  * (405, 415), which the default convention tags {@code uri="UNKNOWN"}. Such a request's path is matched
  * against the controllers' route templates; a path no route has keeps the default tag ({@code NOT_FOUND}
- * or {@code UNKNOWN}), so a scan of random paths cannot grow the tag values. A request that was routed
- * costs nothing more than the default convention.
+ * or {@code UNKNOWN}), so a scan of random paths cannot grow the tag values; so does a page of the
+ * router functions (PageRoutes). A request that was routed costs nothing more than the default convention.
  */
 @Component
 class RouteObservationConvention extends DefaultServerRequestObservationConvention {
@@ -34,7 +34,10 @@ class RouteObservationConvention extends DefaultServerRequestObservationConventi
 
     @Override
     protected KeyValue uri(ServerRequestObservationContext context) {
-        if (context.getPathPattern() != null || context.getCarrier() == null) {
+        // At the observation's start (the active-requests timer) no request has a route yet: the lookup is
+        // only for one that ended without (its answer written), so routed requests pay nothing for it.
+        if (context.getPathPattern() != null || context.getCarrier() == null || context.getResponse() == null
+                || !context.getResponse().isCommitted()) {
             return super.uri(context);
         }
         PathContainer path = context.getCarrier().getPath().pathWithinApplication();
