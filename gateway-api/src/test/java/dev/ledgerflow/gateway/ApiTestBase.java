@@ -1,9 +1,11 @@
 package dev.ledgerflow.gateway;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -25,6 +27,23 @@ public abstract class ApiTestBase {
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
         TestServers.register(registry);
+    }
+
+    /** What Prometheus reads from {@code /actuator/prometheus} right now. */
+    protected String scrape() {
+        return http.get().uri("/actuator/prometheus").exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+    }
+
+    /** The value of the one sample of {@code name} in {@code scrape} whose labels include every one of {@code labels}. */
+    protected static double sample(String scrape, String name, String... labels) {
+        List<String> lines = scrape.lines()
+                .filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .filter(line -> List.of(labels).stream().allMatch(line::contains))
+                .toList();
+        assertThat(lines).as("%s with %s on /actuator/prometheus", name, List.of(labels)).hasSize(1);
+        String line = lines.getFirst();
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.core.eventstore.postgres.SchemaMigrations;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,7 +68,7 @@ class EmbeddedServersRestartTest {
             SchemaMigrations.migrate(settings);
             var pool = PostgresConnections.pooled(settings, "restart-test", 2);
             try (var store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "restart-listen"),
-                    PostgresEventStore.Settings.defaults())) {
+                    PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry())) {
                 return work.apply(store);
             } finally {
                 pool.dispose();

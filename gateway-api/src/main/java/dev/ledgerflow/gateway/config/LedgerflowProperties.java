@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param kafkaBootstrap Kafka bootstrap servers; the relay is off when empty
  * @param adminKey the admin API key; generated and printed at start-up when empty
  * @param postgresPoolSize connections in the R2DBC pool
+ * @param postgresStartupWait how long start-up waits for PostgreSQL to accept connections; 0 fails at once
  * @param appendBatchSizeMax most commands written in one group-commit transaction
  * @param appendBatchesInFlightMax group-commit transactions running at once
  * @param appendQueueMax appends waiting for a group commit; past it writes answer 503 {@code overloaded} at once
@@ -44,6 +45,7 @@ public record LedgerflowProperties(
         String kafkaBootstrap,
         String adminKey,
         @DefaultValue("20") int postgresPoolSize,
+        @DefaultValue("30s") Duration postgresStartupWait,
         @DefaultValue("500") int appendBatchSizeMax,
         @DefaultValue("1") int appendBatchesInFlightMax,
         @DefaultValue("5000") int appendQueueMax,

@@ -9,6 +9,7 @@ import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
 import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.core.payment.processor.DisputeSimulation;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
+import dev.ledgerflow.core.payment.processor.ProcessorMetrics;
 import dev.ledgerflow.core.payment.processor.ProcessorSettings;
 import dev.ledgerflow.core.payment.processor.SimulatedAcquirer;
 import dev.ledgerflow.core.payment.processor.PostgresAcquirerLedger;
@@ -49,12 +50,13 @@ class PaymentConfiguration {
     }
 
     @Bean
-    PaymentProcessor paymentProcessor(CommandExecutor executor, Acquirer acquirer, LedgerflowProperties properties, Clock clock) {
+    PaymentProcessor paymentProcessor(CommandExecutor executor, Acquirer acquirer, LedgerflowProperties properties, Clock clock,
+            MeterRegistry meters) {
         ProcessorSettings defaults = ProcessorSettings.defaults();
         ProcessorSettings settings = new ProcessorSettings(properties.acquirerLatency(), properties.acquirerTimeout(),
                 properties.acquirerAttempts(), defaults.retryDelayFirst(), defaults.retryDelayMax(), defaults.retryJitter(),
                 defaults.concurrency());
-        return new PaymentProcessor(executor, acquirer, settings, clock);
+        return new PaymentProcessor(executor, acquirer, settings, clock, new ProcessorMetrics(meters));
     }
 
     /**

@@ -18,6 +18,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.InvalidFormatException;
@@ -40,12 +41,19 @@ class ProblemExceptionHandler implements WebExceptionHandler {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure);
         }
+        if (DisconnectedClientHelper.isClientDisconnectedException(failure)) {
+            // The client went away (closed the connection, reset it): nobody is left to answer, and it is not our error.
+            log.debug("{} {}: the client disconnected (request_id={}): {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(), requestId(exchange), failure.toString());
+            return Mono.empty();
+        }
         ApiException problem = toProblem(failure);
         if (problem.error() == ApiError.INTERNAL) {
-            log.error("{} {} failed", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), failure);
+            log.error("{} {} failed (request_id={})", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
+                    requestId(exchange), failure);
         } else if (problem.error() == ApiError.UNAVAILABLE) {
-            log.warn("{} {} answered 503 unavailable: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
-                    failure.toString());
+            log.warn("{} {} answered 503 unavailable (request_id={}): {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(), requestId(exchange), failure.toString());
         }
         var response = exchange.getResponse();
         response.setStatusCode(HttpStatus.valueOf(problem.error().status()));
@@ -58,6 +66,11 @@ class ProblemExceptionHandler implements WebExceptionHandler {
         }
         byte[] body = Problems.body(problem);
         return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+    }
+
+    /** The request's id, as {@link RequestIds} set it on the answer: the same id as in the access log line. */
+    private static String requestId(ServerWebExchange exchange) {
+        return exchange.getResponse().getHeaders().getFirst(RequestIds.HEADER);
     }
 
     static ApiException toProblem(Throwable failure) {

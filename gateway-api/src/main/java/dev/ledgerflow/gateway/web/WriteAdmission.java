@@ -1,6 +1,9 @@
 package dev.ledgerflow.gateway.web;
 
 import dev.ledgerflow.gateway.config.LedgerflowProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
@@ -26,8 +29,14 @@ class WriteAdmission implements WebFilter {
     private final int inFlightMax;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    WriteAdmission(LedgerflowProperties properties) {
+    private final Counter rejected;
+
+    WriteAdmission(LedgerflowProperties properties, MeterRegistry meters) {
         this.inFlightMax = properties.writesInFlightMax();
+        this.rejected = Counter.builder("ledger.overload.rejections").tag("stage", "admission")
+                .description("Writes answered 503 overloaded at once, nothing done").register(meters);
+        Gauge.builder("ledger.writes.in_flight", inFlight, AtomicInteger::get)
+                .description("Write requests worked on right now").register(meters);
     }
 
     @Override
@@ -39,6 +48,7 @@ class WriteAdmission implements WebFilter {
         }
         if (inFlight.incrementAndGet() > inFlightMax) {
             inFlight.decrementAndGet();
+            rejected.increment();
             return Mono.error(new ApiException(ApiError.OVERLOADED,
                     "The service is working on as many writes as it can; nothing was done. Retry after a second."));
         }

@@ -54,7 +54,7 @@ class KafkaRelayApiTest {
 
         @Test
         void health_reports_kafka_up_with_the_relay_topic() {
-            http.get().uri("/actuator/health").exchange()
+            http.get().uri("/actuator/health").header("Authorization", "Bearer " + ApiTest.ADMIN_KEY).exchange()
                     .expectStatus().isOk()
                     .expectBody()
                     .jsonPath("$.status").isEqualTo("UP")
@@ -137,12 +137,12 @@ class KafkaRelayApiTest {
 
         @Test
         void health_is_down_when_kafka_does_not_answer() {
-            http.get().uri("/actuator/health").exchange().expectStatus().isOk()
+            http.get().uri("/actuator/health").header("Authorization", "Bearer " + ApiTest.ADMIN_KEY).exchange().expectStatus().isOk()
                     .expectBody().jsonPath("$.components.kafka.status").isEqualTo("UP");
 
             kafka.stop();
 
-            http.get().uri("/actuator/health").exchange()
+            http.get().uri("/actuator/health").header("Authorization", "Bearer " + ApiTest.ADMIN_KEY).exchange()
                     .expectStatus().isEqualTo(503)
                     .expectBody()
                     .jsonPath("$.status").isEqualTo("DOWN")

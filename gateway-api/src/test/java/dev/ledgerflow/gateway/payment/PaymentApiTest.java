@@ -482,11 +482,7 @@ class PaymentApiTest extends ApiTestBase {
     }
 
     private double acquirerMeter(String name) {
-        String scrape = http.get().uri("/actuator/prometheus").exchange()
-                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
-        return scrape.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError(name + " is not on /actuator/prometheus"));
+        return sample(scrape(), name);
     }
 
     @Test

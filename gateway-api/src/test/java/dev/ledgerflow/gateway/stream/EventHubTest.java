@@ -11,6 +11,7 @@ import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.projections.event.MerchantEvents;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +36,7 @@ class EventHubTest {
         PostgresSettings settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "hub-test", 6);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "hub-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         hub = new EventHub(store, new MerchantEvents(pool));
         hub.start();
     }

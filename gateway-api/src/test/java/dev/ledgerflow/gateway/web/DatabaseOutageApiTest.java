@@ -115,7 +115,7 @@ class DatabaseOutageApiTest {
                 .expectHeader().exists("Retry-After")
                 .expectBody()
                 .jsonPath("$.code").isEqualTo("unavailable");
-        http.get().uri("/actuator/health").exchange()
+        http.get().uri("/actuator/health").header("Authorization", "Bearer " + ApiTest.ADMIN_KEY).exchange()
                 .expectStatus().isEqualTo(503)
                 .expectBody()
                 .jsonPath("$.components.postgres.status").isEqualTo("DOWN");
@@ -136,7 +136,7 @@ class DatabaseOutageApiTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> merchant.post("/v1/accounts/" + account + "/deposits", "{\"amount\":100}",
                 "outage-1").returnResult(String.class).getStatus().is2xxSuccessful());
         assertThat(merchant.available(account)).isEqualTo(600);
-        http.get().uri("/actuator/health").exchange()
+        http.get().uri("/actuator/health").header("Authorization", "Bearer " + ApiTest.ADMIN_KEY).exchange()
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.components.postgres.status").isEqualTo("UP");

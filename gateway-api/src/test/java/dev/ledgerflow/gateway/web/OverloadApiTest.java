@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.web;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.gateway.ApiClient;
@@ -24,5 +25,7 @@ class OverloadApiTest extends ApiTestBase {
 
         long expected = ConcurrentDeposits.AMOUNT * admitted;
         await().atMost(Duration.ofSeconds(30)).until(() -> merchant.available(account) == expected);
+        assertThat(sample(scrape(), "ledger_overload_rejections_total", "stage=\"append_queue\""))
+                .as("refusals counted where they happened").isEqualTo(64 - admitted);
     }
 }

@@ -29,6 +29,8 @@ class WriteAdmissionApiTest extends ApiTestBase {
 
         long expected = ConcurrentDeposits.AMOUNT * admitted;
         await().atMost(Duration.ofSeconds(30)).until(() -> merchant.available(account) == expected);
+        assertThat(sample(scrape(), "ledger_overload_rejections_total", "stage=\"admission\""))
+                .as("refusals counted where they happened").isEqualTo(64 - admitted);
         List<Integer> reads = Flux.range(0, 64)
                 .parallel(32).runOn(Schedulers.boundedElastic())
                 .map(n -> merchant.get("/v1/accounts/" + account).expectBody().returnResult().getStatus().value())

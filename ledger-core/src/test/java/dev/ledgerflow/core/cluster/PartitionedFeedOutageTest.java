@@ -67,7 +67,7 @@ class PartitionedFeedOutageTest {
         SchemaMigrations.migrate(database);
         pool = PostgresConnections.pooled(database, "lease-outage-test", 8);
         store = new PostgresEventStore(pool, PostgresConnections.direct(database, "lease-outage-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         leases = new LeaseStore(pool);
         checkpoints = new CheckpointStore(pool);
         consumer = new FeedConsumer("outage-consumer", store, checkpoints, event -> {

@@ -24,6 +24,7 @@ import dev.ledgerflow.core.payment.domain.PaymentSource;
 import dev.ledgerflow.core.payment.domain.PaymentState;
 import dev.ledgerflow.core.payment.domain.PaymentStatus;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +57,7 @@ class RememberedStreamsTest {
         static Instance on(PostgresSettings database, String name, int cachedStreamsMax) {
             ConnectionPool pool = PostgresConnections.pooled(database, name, 4);
             PostgresEventStore postgres = new PostgresEventStore(pool, PostgresConnections.direct(database, name + "-listen"),
-                    PostgresEventStore.Settings.defaults());
+                    PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
             CountingEventStore store = new CountingEventStore(postgres);
             return new Instance(pool, postgres, store, new CommandExecutor(store, cachedStreamsMax));
         }

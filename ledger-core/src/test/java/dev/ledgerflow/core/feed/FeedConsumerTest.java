@@ -13,6 +13,7 @@ import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
 import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -55,7 +56,7 @@ class FeedConsumerTest {
         settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "feed-consumer-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "feed-consumer-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         checkpoints = new CheckpointStore(pool);
     }
 

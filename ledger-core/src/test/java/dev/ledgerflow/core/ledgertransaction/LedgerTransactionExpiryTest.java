@@ -28,6 +28,7 @@ import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionState;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,7 +64,7 @@ class LedgerTransactionExpiryTest {
         PostgresSettings settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "expiry-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "expiry-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         commands = new CommandExecutor(store);
         checkpoints = new CheckpointStore(pool);
         balances = new AccountBalances(pool);

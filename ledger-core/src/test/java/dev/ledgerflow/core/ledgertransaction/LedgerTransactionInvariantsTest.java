@@ -24,6 +24,7 @@ import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.posting.domain.Posting;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +68,7 @@ class LedgerTransactionInvariantsTest {
         PostgresSettings settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "invariants-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "invariants-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         commands = new CommandExecutor(store);
         balances = new AccountBalances(pool);
     }

@@ -54,7 +54,7 @@ final class RelayFixture implements AutoCloseable {
         PostgresSettings settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "kafka-relay-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "kafka-relay-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         checkpoints = new CheckpointStore(pool);
     }
 

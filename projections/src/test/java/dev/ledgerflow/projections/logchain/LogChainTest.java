@@ -132,8 +132,10 @@ class LogChainTest {
     void many_concurrent_group_commits_of_two_instances_keep_one_unbroken_chain_in_position_order() {
         // A second store on the same database, as another instance, each with several batches in flight.
         var settings = new PostgresEventStore.Settings(20, 4, 5_000, 500, 20_000, Duration.ofSeconds(5), Duration.ofMillis(20));
-        try (var one = new PostgresEventStore(ledger.pool, PostgresConnections.direct(ledger.settings, "chain-one"), settings);
-                var two = new PostgresEventStore(ledger.pool, PostgresConnections.direct(ledger.settings, "chain-two"), settings)) {
+        try (var one = new PostgresEventStore(ledger.pool, PostgresConnections.direct(ledger.settings, "chain-one"), settings,
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                var two = new PostgresEventStore(ledger.pool, PostgresConnections.direct(ledger.settings, "chain-two"), settings,
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
             List<AppendResult> results = Flux.range(0, 600)
                     .parallel(32).runOn(Schedulers.boundedElastic())
                     .flatMap(n -> (n % 2 == 0 ? one : two).append(StreamId.of("str_" + n % 150),

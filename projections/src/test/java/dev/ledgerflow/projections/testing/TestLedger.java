@@ -5,6 +5,7 @@ import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
 import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
 import java.time.Duration;
@@ -26,7 +27,7 @@ public final class TestLedger implements AutoCloseable {
         settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "projections-test", 12);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "projections-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         commands = new CommandExecutor(store);
     }
 

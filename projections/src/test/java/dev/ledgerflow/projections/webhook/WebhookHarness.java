@@ -61,7 +61,7 @@ final class WebhookHarness implements AutoCloseable {
         this.database = TestPostgres.freshDatabase();
         this.pool = PostgresConnections.pooled(database, "webhook-test", 10);
         this.store = new PostgresEventStore(pool, PostgresConnections.direct(database, "webhook-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         this.checkpoints = new CheckpointStore(pool);
         this.redisUri = RedisURI.create(redisUrl);
         this.redis = RedisClient.create(redisUri);

@@ -3,6 +3,7 @@ package dev.ledgerflow.core.eventstore.postgres;
 import dev.ledgerflow.core.eventstore.Append;
 import dev.ledgerflow.core.eventstore.AppendResult;
 import dev.ledgerflow.core.eventstore.Overloaded;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -43,10 +44,10 @@ final class GroupCommit {
     private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final GroupCommitStats stats = new GroupCommitStats();
+    private final GroupCommitStats stats;
 
     GroupCommit(ConnectionFactory connections, int batchSizeMax, int batchesInFlightMax, int queueMax,
-            Runnable onCommitted) {
+            Runnable onCommitted, MeterRegistry meters) {
         if (batchSizeMax < 1 || batchesInFlightMax < 1 || queueMax < 1) {
             throw new IllegalArgumentException("batch size, batches in flight and queue size must be at least 1");
         }
@@ -55,6 +56,7 @@ final class GroupCommit {
         this.batchesInFlightMax = batchesInFlightMax;
         this.queueMax = queueMax;
         this.onCommitted = onCommitted;
+        this.stats = new GroupCommitStats(meters, queued::get);
     }
 
     Mono<AppendResult> submit(Append append) {
@@ -62,10 +64,11 @@ final class GroupCommit {
             int waiting = queued.incrementAndGet();
             if (waiting > queueMax) {
                 queued.decrementAndGet();
+                stats.recordOverloaded();
                 sink.error(new Overloaded(waiting - 1));
                 return;
             }
-            queue.add(new Pending(append, sink));
+            queue.add(new Pending(append, sink, System.nanoTime()));
             drain();
         });
     }
@@ -98,6 +101,7 @@ final class GroupCommit {
                 inFlight.decrementAndGet();
                 continue;
             }
+            stats.recordBatchStart(batch.getFirst().submittedNanos(), System.nanoTime());
             write(batch, RETRIES_ON_DEADLOCK)
                     .doFinally(signal -> {
                         inFlight.decrementAndGet();
@@ -116,8 +120,11 @@ final class GroupCommit {
                 .doOnNext(results -> {
                     stats.recordBatch(batch.size());
                     onCommitted.run();
+                    long doneNanos = System.nanoTime();
                     for (int i = 0; i < batch.size(); i++) {
-                        batch.get(i).sink().success(results.get(i));
+                        Pending pending = batch.get(i);
+                        stats.recordAppend(pending.submittedNanos(), doneNanos);
+                        pending.sink().success(results.get(i));
                     }
                 })
                 .then()
@@ -198,7 +205,7 @@ final class GroupCommit {
         return error instanceof R2dbcException e && e.getSqlState() != null && !PostgresUnavailable.explains(error);
     }
 
-    private record Pending(Append append, MonoSink<AppendResult> sink) {}
+    private record Pending(Append append, MonoSink<AppendResult> sink, long submittedNanos) {}
 
     private record IndexedResult(int index, AppendResult result) {}
 }

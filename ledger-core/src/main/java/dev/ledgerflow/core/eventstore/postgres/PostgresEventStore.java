@@ -6,6 +6,7 @@ import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.postgresql.api.PostgresqlResult;
 import io.r2dbc.spi.Connection;
@@ -78,11 +79,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /**
      * @param connections a pooled factory for queries and appends
      * @param listenConnections an unpooled factory: one session is kept for {@code LISTEN}
+     * @param meters where group commit's meters go ({@link GroupCommitStats})
      */
-    public PostgresEventStore(ConnectionFactory connections, ConnectionFactory listenConnections, Settings settings) {
+    public PostgresEventStore(ConnectionFactory connections, ConnectionFactory listenConnections, Settings settings,
+            MeterRegistry meters) {
         this.connections = connections;
         this.groupCommit = new GroupCommit(connections, settings.batchSizeMax(), settings.batchesInFlightMax(),
-                settings.queueMax(), commits::wake);
+                settings.queueMax(), commits::wake, meters);
         this.tail = new LogTail(this, commits, settings.pageSize(), settings.windowMax(), settings.idlePoll(),
                 settings.heldBackPoll());
         this.listener = listen(listenConnections);

@@ -18,10 +18,12 @@ final class AuthorizationAttempts {
 
     private final Acquirer acquirer;
     private final ProcessorSettings settings;
+    private final ProcessorMetrics metrics;
 
-    AuthorizationAttempts(Acquirer acquirer, ProcessorSettings settings) {
+    AuthorizationAttempts(Acquirer acquirer, ProcessorSettings settings, ProcessorMetrics metrics) {
         this.acquirer = acquirer;
         this.settings = settings;
+        this.metrics = metrics;
     }
 
     /** The final outcome of an authorization. */
@@ -33,8 +35,13 @@ final class AuthorizationAttempts {
 
     /** The acquirer's final answer, or the failure the processor gives up with; never errors. */
     Mono<Outcome> authorize(AuthorizationRequest request) {
-        return Mono.defer(() -> acquirer.authorize(request))
-                .timeout(settings.attemptTimeout())
+        return Mono.defer(() -> {
+                    long startNanos = System.nanoTime();
+                    return acquirer.authorize(request)
+                            .timeout(settings.attemptTimeout())
+                            .doOnNext(response -> metrics.acquirerAnswered(response, System.nanoTime() - startNanos))
+                            .doOnError(error -> metrics.acquirerFailed(error, System.nanoTime() - startNanos));
+                })
                 .flatMap(response -> switch (response) {
                     case AcquirerResponse.Approved approved -> Mono.<Outcome>just(new Outcome.Authorized());
                     case AcquirerResponse.Declined declined ->
@@ -47,8 +54,11 @@ final class AuthorizationAttempts {
                 .retryWhen(Retry.backoff(settings.attemptsMax() - 1L, settings.retryDelayFirst())
                         .maxBackoff(settings.retryDelayMax())
                         .jitter(settings.retryJitter())
-                        .doBeforeRetry(signal -> log.debug("Authorization of {} failed (attempt {}), retrying: {}",
-                                request.paymentId(), signal.totalRetries() + 1, signal.failure().toString()))
+                        .doBeforeRetry(signal -> {
+                            metrics.acquirerRetried();
+                            log.debug("Authorization of {} failed (attempt {}), retrying: {}",
+                                    request.paymentId(), signal.totalRetries() + 1, signal.failure().toString());
+                        })
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .onErrorResume(error -> {
                     // Anything else (a broken connection to a real acquirer) is a processing error too:

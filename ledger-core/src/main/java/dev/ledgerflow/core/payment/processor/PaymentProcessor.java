@@ -63,12 +63,14 @@ public final class PaymentProcessor implements FeedHandler {
     private final AuthorizationAttempts authorizations;
     private final ProcessorSettings settings;
     private final InstantSource clock;
+    private final ProcessorMetrics metrics;
 
-    public PaymentProcessor(
-            CommandExecutor commands, Acquirer acquirer, ProcessorSettings settings, InstantSource clock) {
+    public PaymentProcessor(CommandExecutor commands, Acquirer acquirer, ProcessorSettings settings, InstantSource clock,
+            ProcessorMetrics metrics) {
         this.commands = Objects.requireNonNull(commands, "commands");
         this.acquirer = Objects.requireNonNull(acquirer, "acquirer");
-        this.authorizations = new AuthorizationAttempts(acquirer, settings);
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.authorizations = new AuthorizationAttempts(acquirer, settings, metrics);
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -124,9 +126,11 @@ public final class PaymentProcessor implements FeedHandler {
                     || payment.status() != PaymentStatus.PROCESSING) {
                 return Mono.empty();
             }
+            metrics.started(created.source());
             return switch (created.source()) {
                 case PaymentSource.Wallet wallet ->
-                        execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()), metadata, loaded);
+                        execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()), metadata, loaded,
+                                () -> metrics.authorized(wallet));
                 case PaymentSource.Card card ->
                         authorize(created, new Instrument.CardToken(card.acquirerToken()), stream, metadata, loaded);
                 case PaymentSource.Upi upi ->
@@ -139,12 +143,13 @@ public final class PaymentProcessor implements FeedHandler {
     private Mono<Void> authorize(PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata,
             CommandExecutor.Loaded<PaymentState> loaded) {
         AuthorizationRequest request = new AuthorizationRequest(created.paymentId(), created.amount(), instrument);
-        return authorizations.authorize(request).flatMap(outcome -> execute(stream, switch (outcome) {
-            case Outcome.Authorized authorized ->
-                    new AuthorizePayment(created.paymentId(), clock.instant());
-            case Outcome.Failed failed ->
-                    new FailPayment(created.paymentId(), failed.failureCode(), clock.instant());
-        }, metadata, loaded));
+        return authorizations.authorize(request).flatMap(outcome -> switch (outcome) {
+            case Outcome.Authorized authorized -> execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()),
+                    metadata, loaded, () -> metrics.authorized(created.source()));
+            case Outcome.Failed failed -> execute(stream,
+                    new FailPayment(created.paymentId(), failed.failureCode(), clock.instant()), metadata, loaded,
+                    () -> metrics.failed(created.source(), failed.failureCode()));
+        });
     }
 
     /**
@@ -173,7 +178,7 @@ public final class PaymentProcessor implements FeedHandler {
             };
             if (instrument == null) {
                 return execute(stream, new CompleteRefund(created.paymentId(), created.refundId(), clock.instant()), metadata,
-                        loaded);
+                        loaded, () -> {});
             }
             return acquirer.refund(new RefundRequest(created.paymentId(), created.refundId(), created.amount(), instrument))
                     // Within the handler's time limit (authorization budget + this), which a late answer is well inside.
@@ -197,10 +202,16 @@ public final class PaymentProcessor implements FeedHandler {
                 .then();
     }
 
+    /** Executes an outcome; {@code onAppended} counts it, once, when this call appended it. */
     private Mono<Void> execute(StreamId stream, PaymentCommand command, EventMetadata metadata,
-            CommandExecutor.Loaded<PaymentState> loaded) {
+            CommandExecutor.Loaded<PaymentState> loaded, Runnable onAppended) {
         return commands.execute(CommandRequest.of(PAYMENTS, stream, command, metadata), loaded)
-                .doOnNext(result -> report(command, result))
+                .doOnNext(result -> {
+                    report(command, result);
+                    if (result instanceof CommandResult.Done<PaymentState, PaymentEvent, PaymentRejection>) {
+                        onAppended.run();
+                    }
+                })
                 .then();
     }
 

@@ -19,6 +19,7 @@ import dev.ledgerflow.core.eventstore.NewEvent;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -61,7 +62,7 @@ class AppendBatchTest {
         settings = TestPostgres.freshDatabase();
         ConnectionPool pool = PostgresConnections.pooled(settings, "batch-test", 10);
         store = new PostgresEventStore(
-                pool, PostgresConnections.direct(settings, "batch-test-listen"), PostgresEventStore.Settings.defaults());
+                pool, PostgresConnections.direct(settings, "batch-test-listen"), PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         resources.add(store);
         resources.add(pool::dispose);
         balances = new AccountBalances(pool);
@@ -363,7 +364,7 @@ class AppendBatchTest {
             long deadlocksBefore = deadlocks();
             ConnectionPool otherPool = PostgresConnections.pooled(settings, "batch-test-other", 10);
             PostgresEventStore other = new PostgresEventStore(otherPool,
-                    PostgresConnections.direct(settings, "batch-test-other-listen"), PostgresEventStore.Settings.defaults());
+                    PostgresConnections.direct(settings, "batch-test-other-listen"), PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
             Random random = new Random(7);
             List<Append> transfers = new ArrayList<>();
             for (int i = 0; i < 600; i++) {

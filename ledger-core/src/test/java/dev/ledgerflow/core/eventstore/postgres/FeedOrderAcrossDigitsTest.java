@@ -8,6 +8,7 @@ import dev.ledgerflow.core.eventstore.NewEvent;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -28,7 +29,7 @@ class FeedOrderAcrossDigitsTest {
         PostgresSettings settings = TestPostgres.freshDatabase();
         ConnectionPool pool = PostgresConnections.pooled(settings, "digits-test", 4);
         PostgresEventStore store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "digits-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         try {
             burnTransactionIdsToJustBelowAPowerOfTen(settings);
             List<UUID> appended = new ArrayList<>();

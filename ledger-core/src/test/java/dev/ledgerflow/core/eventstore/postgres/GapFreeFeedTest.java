@@ -9,6 +9,7 @@ import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -48,7 +49,7 @@ class GapFreeFeedTest {
         settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "gap-free-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "gap-free-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
     }
 
     @AfterEach

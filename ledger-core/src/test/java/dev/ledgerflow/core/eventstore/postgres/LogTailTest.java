@@ -11,6 +11,7 @@ import dev.ledgerflow.core.eventstore.Overloaded;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +42,8 @@ class LogTailTest {
     private PostgresEventStore newStore(PostgresEventStore.Settings settings) {
         PostgresSettings database = TestPostgres.freshDatabase();
         ConnectionPool pool = PostgresConnections.pooled(database, "tail-test", 10);
-        store = new PostgresEventStore(pool, PostgresConnections.direct(database, "tail-test-listen"), settings);
+        store = new PostgresEventStore(pool, PostgresConnections.direct(database, "tail-test-listen"), settings,
+                new SimpleMeterRegistry());
         resources.add(pool::dispose);
         resources.add(store);
         return store;

@@ -8,6 +8,7 @@ import dev.ledgerflow.core.eventstore.EventStoreContract;
 import dev.ledgerflow.core.eventstore.ExpectedVersion;
 import dev.ledgerflow.core.eventstore.StreamId;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class PostgresEventStoreTest extends EventStoreContract {
         PostgresSettings settings = TestPostgres.freshDatabase();
         ConnectionPool pool = PostgresConnections.pooled(settings, "store-test", 10);
         postgresStore = new PostgresEventStore(
-                pool, PostgresConnections.direct(settings, "store-test-listen"), PostgresEventStore.Settings.defaults());
+                pool, PostgresConnections.direct(settings, "store-test-listen"), PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         resources.add(postgresStore);
         resources.add(pool::dispose);
         return postgresStore;

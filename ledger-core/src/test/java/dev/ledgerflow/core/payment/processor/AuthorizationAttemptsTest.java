@@ -6,6 +6,7 @@ import dev.ledgerflow.core.money.domain.Money;
 import dev.ledgerflow.core.payment.domain.FailureCode;
 import dev.ledgerflow.core.payment.processor.AuthorizationAttempts.Outcome;
 import dev.ledgerflow.core.payment.processor.AuthorizationRequest.Instrument;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,9 @@ class AuthorizationAttemptsTest {
                 .verifyComplete();
         assertThat(acquirer.calls()).isEqualTo(3);
         assertThat(acquirer.charges()).isEqualTo(1);
+        assertThat(meters.get("ledger.acquirer.retries").counter().count()).isEqualTo(2);
+        assertThat(acquirerCalls("transient_error")).isEqualTo(2);
+        assertThat(acquirerCalls("approved")).isEqualTo(1);
     }
 
     @Test
@@ -72,6 +76,8 @@ class AuthorizationAttemptsTest {
                 .verifyComplete();
         assertThat(acquirer.calls()).isEqualTo(4);
         assertThat(acquirer.charges()).isZero();
+        assertThat(meters.get("ledger.acquirer.retries").counter().count()).isEqualTo(3);
+        assertThat(acquirerCalls("timeout")).isEqualTo(4);
     }
 
     @Test
@@ -147,7 +153,7 @@ class AuthorizationAttemptsTest {
 
         // Without jitter the failure comes at 8.7 s; waits of 700 ms in all may shrink or grow by half.
         StepVerifier.withVirtualTime(() ->
-                        new AuthorizationAttempts(acquirer, jittered).authorize(card(acquirer, "4000000000000259")))
+                        new AuthorizationAttempts(acquirer, jittered, new ProcessorMetrics(new SimpleMeterRegistry())).authorize(card(acquirer, "4000000000000259")))
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(8_000 + 350))
                 .thenAwait(Duration.ofMillis(700))
@@ -155,8 +161,15 @@ class AuthorizationAttemptsTest {
                 .verifyComplete();
     }
 
-    private static AuthorizationAttempts attempts(Acquirer acquirer) {
-        return new AuthorizationAttempts(acquirer, SETTINGS);
+    /** This test's meters (a new instance of the class per test). */
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    private AuthorizationAttempts attempts(Acquirer acquirer) {
+        return new AuthorizationAttempts(acquirer, SETTINGS, new ProcessorMetrics(meters));
+    }
+
+    private long acquirerCalls(String result) {
+        return meters.get("ledger.acquirer.latency").tag("result", result).timer().count();
     }
 
     private static AuthorizationRequest card(Acquirer acquirer, String number) {

@@ -40,7 +40,8 @@ class DisputeSimulationTest {
         ledger = new PaymentLedger();
         acquirer = new SimulatedAcquirer(SETTINGS.acquirerLatency());
         disputes = new DisputeSimulation(ledger.pool, ledger.commands, acquirer, DELAY, DELAY, Clock.systemUTC());
-        consumer = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC())
+        consumer = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC(),
+                new ProcessorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
                 .consumer(ledger.store, ledger.checkpoints, disputes).start();
     }
 
@@ -102,7 +103,8 @@ class DisputeSimulationTest {
         // Due 2 s after creation: time enough to stop the instance before.
         DisputeSimulation stopped = new DisputeSimulation(ledger.pool, ledger.commands, acquirer, Duration.ofSeconds(2),
                 DELAY, Clock.systemUTC());
-        FeedConsumer before = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC())
+        FeedConsumer before = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC(),
+                new ProcessorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
                 .consumer(ledger.store, ledger.checkpoints, stopped).start();
         String payment = ledger.cardPayment(acquirer, "4000000000002685", CaptureMethod.AUTOMATIC);
         await().atMost(WAIT).until(() -> rows() == 1 && ledger.payment(payment).status() == PaymentStatus.SUCCEEDED);
@@ -112,7 +114,8 @@ class DisputeSimulationTest {
 
         disputes = new DisputeSimulation(ledger.pool, ledger.commands, acquirer, DELAY, DELAY, Clock.systemUTC());
         disputes.start().block(WAIT);
-        consumer = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC())
+        consumer = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC(),
+                new ProcessorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()))
                 .consumer(ledger.store, ledger.checkpoints, disputes).start();
 
         await().atMost(WAIT).until(() -> ledger.eventTypes(payment).contains("payment.dispute_lost"));

@@ -27,6 +27,7 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand.CreatePayment;
 import dev.ledgerflow.core.payment.domain.PaymentSource;
 import dev.ledgerflow.core.payment.domain.PaymentState;
 import dev.ledgerflow.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +50,7 @@ final class PaymentLedger implements AutoCloseable {
         PostgresSettings settings = TestPostgres.freshDatabase();
         pool = PostgresConnections.pooled(settings, "processor-test", 10);
         store = new PostgresEventStore(pool, PostgresConnections.direct(settings, "processor-test-listen"),
-                PostgresEventStore.Settings.defaults());
+                PostgresEventStore.Settings.defaults(), new SimpleMeterRegistry());
         commands = new CommandExecutor(store);
         checkpoints = new CheckpointStore(pool);
     }

@@ -18,6 +18,7 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand.CancelPayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CreateRefund;
 import dev.ledgerflow.core.payment.domain.PaymentStatus;
 import dev.ledgerflow.core.payment.domain.RefundStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +62,8 @@ class PaymentProcessorReadsTest {
     @BeforeEach
     void newProcessor() {
         processorCommands = new CommandExecutor(processorStore);
-        processor = new PaymentProcessor(processorCommands, acquirer, SETTINGS, Clock.systemUTC());
+        processor = new PaymentProcessor(processorCommands, acquirer, SETTINGS, Clock.systemUTC(),
+                new ProcessorMetrics(new SimpleMeterRegistry()));
         processorStore.reset();
     }
 

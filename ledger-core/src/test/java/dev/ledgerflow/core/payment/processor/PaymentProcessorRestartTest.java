@@ -8,6 +8,7 @@ import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.feed.FeedConsumer;
 import dev.ledgerflow.core.payment.domain.CaptureMethod;
 import dev.ledgerflow.core.payment.domain.PaymentStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +71,8 @@ class PaymentProcessorRestartTest {
     }
 
     private FeedConsumer consumer(Acquirer acquirer) {
-        PaymentProcessor processor = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC());
+        PaymentProcessor processor = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC(),
+                new ProcessorMetrics(new SimpleMeterRegistry()));
         return new FeedConsumer(PaymentProcessor.CONSUMER_NAME, ledger.store, ledger.checkpoints, processor, FEED);
     }
 

@@ -16,6 +16,7 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand.CreateRefund;
 import dev.ledgerflow.core.payment.domain.PaymentState;
 import dev.ledgerflow.core.payment.domain.PaymentStatus;
 import dev.ledgerflow.core.payment.domain.RefundStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +45,8 @@ class PaymentProcessorTest {
     static void startProcessor() {
         ledger = new PaymentLedger();
         acquirer = new SimulatedAcquirer(SETTINGS.acquirerLatency(), AcquirerLedger.inMemory(), Duration.ofSeconds(2));
-        PaymentProcessor processor = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC());
+        PaymentProcessor processor = new PaymentProcessor(ledger.commands, acquirer, SETTINGS, Clock.systemUTC(),
+                new ProcessorMetrics(new SimpleMeterRegistry()));
         consumer = processor.consumer(ledger.store, ledger.checkpoints).start();
     }
 
