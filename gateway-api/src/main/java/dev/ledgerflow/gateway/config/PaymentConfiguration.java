@@ -80,6 +80,6 @@ class PaymentConfiguration {
     @Bean(destroyMethod = "close")
     ClusterConfiguration.PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
             LeaseCoordinator coordinator, ConsumersProperties consumers) {
-        return ClusterConfiguration.PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.enabled());
+        return ClusterConfiguration.PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.onPostgresFeed());
     }
 }

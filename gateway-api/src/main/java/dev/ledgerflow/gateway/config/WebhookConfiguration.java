@@ -124,6 +124,6 @@ class WebhookConfiguration {
     ClusterConfiguration.PartitionedConsumer webhookDispatcherPartitions(FeedConsumer webhookDispatcherConsumer,
             LeaseCoordinator coordinator, WebhookProperties properties, ConsumersProperties consumers) {
         return ClusterConfiguration.PartitionedConsumer.join(webhookDispatcherConsumer, coordinator,
-                properties.enabled() && consumers.enabled());
+                properties.enabled() && consumers.onPostgresFeed());
     }
 }
