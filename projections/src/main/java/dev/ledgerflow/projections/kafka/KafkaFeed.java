@@ -75,7 +75,9 @@ public final class KafkaFeed implements AutoCloseable {
             // A new group starts at the beginning of the topic: nothing published before it joined is skipped.
             config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
-            config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 3));
+            // At least three heartbeats per session and at most a second apart: after a member's session expired, the
+            // others learn of the rebalance at their next heartbeat.
+            config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.clamp(sessionTimeout.toMillis() / 3, 100, 1_000));
             config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
             config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
             return config;
