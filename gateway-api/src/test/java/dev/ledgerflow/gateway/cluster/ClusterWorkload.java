@@ -64,8 +64,17 @@ final class ClusterWorkload implements AutoCloseable {
         double calls = cluster.instances.stream().mapToDouble(i -> i.counter("ledger.acquirer.calls")).sum();
         System.out.printf("Scale-out: %d payments, ledger_acquirer_charges_total summed over %d instances %.0f, calls %.0f%n",
                 payments.size(), cluster.instances.size(), charges, calls);
+        System.out.printf("Scale-out: created to succeeded (recorded_at), median %d ms, p99 %d ms%n",
+                outcomeMillis(0.5), outcomeMillis(0.99));
         assertThat(charges).as("ledger_acquirer_charges_total over all instances").isEqualTo(payments.size());
         assertThat(calls).isGreaterThanOrEqualTo(payments.size());
+    }
+
+    /** A percentile of the time from a payment's {@code payment.created} to its {@code payment.succeeded}, in ms. */
+    long outcomeMillis(double percentile) {
+        return cluster.count("select coalesce(percentile_disc(" + percentile + ") within group (order by"
+                + " extract(epoch from s.recorded_at - c.recorded_at) * 1000), 0)::bigint from events c"
+                + " join events s on s.stream_id = c.stream_id and s.type = 'payment.succeeded' where c.type = 'payment.created'");
     }
 
     Map<String, Long> receivedPerWebhookId() {

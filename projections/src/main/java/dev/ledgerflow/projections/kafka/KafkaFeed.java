@@ -224,7 +224,9 @@ public final class KafkaFeed implements AutoCloseable {
             List<ConsumerRecord<String, byte[]>> run = records.records(partition);
             List<RecordedEvent> events = decode(run);
             OffsetAndMetadata next = new OffsetAndMetadata(run.getLast().offset() + 1);
-            Mono<Void> handling = events.isEmpty() ? Mono.empty() : handler.handle(events).timeout(settings.handlerTimeout());
+            Mono<Void> handling = events.isEmpty()
+                    ? Mono.empty()
+                    : Mono.defer(() -> handler.handle(events)).timeout(settings.handlerTimeout());
             runs.add(handling
                     .then(Mono.fromRunnable(() -> {
                         handled.addAndGet(events.size());
@@ -244,8 +246,10 @@ public final class KafkaFeed implements AutoCloseable {
             current.get();
         } catch (InterruptedException | java.util.concurrent.CancellationException e) {
             return; // halted: abandon the run, commit nothing
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+        } catch (ExecutionException e) { // not expected: every run's error is caught above; hand them all over again
+            log.error("{}: handling a poll's records failed; they come again", name, e.getCause());
+            records.partitions().forEach(partition -> failed.put(partition, records.records(partition).getFirst().offset()));
+            done.clear();
         } finally {
             inFlight = null;
         }
