@@ -76,7 +76,10 @@ class PaymentConfiguration {
         return processor.consumer(store, checkpoints, expiry);
     }
 
-    /** The processor's share of the log's partitions: with N instances, each payment is processed by one of them. */
+    /**
+     * The processor's share of the log's partitions: with N instances, each payment is processed by one of them.
+     * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
+     */
     @Bean(destroyMethod = "close")
     ClusterConfiguration.PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
             LeaseCoordinator coordinator, ConsumersProperties consumers) {

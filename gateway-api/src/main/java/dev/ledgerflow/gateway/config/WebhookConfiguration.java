@@ -119,7 +119,10 @@ class WebhookConfiguration {
         return new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
     }
 
-    /** The dispatcher's share of the log's partitions: with N instances, each event's deliveries are made by one. */
+    /**
+     * The dispatcher's share of the log's partitions: with N instances, each event's deliveries are made by one.
+     * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
+     */
     @Bean(destroyMethod = "close")
     ClusterConfiguration.PartitionedConsumer webhookDispatcherPartitions(FeedConsumer webhookDispatcherConsumer,
             LeaseCoordinator coordinator, WebhookProperties properties, ConsumersProperties consumers) {
