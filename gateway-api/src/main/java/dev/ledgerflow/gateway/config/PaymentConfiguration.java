@@ -95,10 +95,13 @@ class PaymentConfiguration {
         return processor.consumer(store, checkpoints, event -> expiry.handle(event).then(disputes.handle(event)));
     }
 
-    /** The processor's share of the log's partitions: with N instances, each payment is processed by one of them. */
+    /**
+     * The processor's share of the log's partitions: with N instances, each payment is processed by one of them.
+     * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
+     */
     @Bean(destroyMethod = "close")
     ClusterConfiguration.PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
             LeaseCoordinator coordinator, ConsumersProperties consumers) {
-        return ClusterConfiguration.PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.enabled());
+        return ClusterConfiguration.PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.onPostgresFeed());
     }
 }

@@ -119,11 +119,14 @@ class WebhookConfiguration {
         return new WebhookDispatcher(deliveries, queue).consumer(store, checkpoints);
     }
 
-    /** The dispatcher's share of the log's partitions: with N instances, each event's deliveries are made by one. */
+    /**
+     * The dispatcher's share of the log's partitions: with N instances, each event's deliveries are made by one.
+     * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
+     */
     @Bean(destroyMethod = "close")
     ClusterConfiguration.PartitionedConsumer webhookDispatcherPartitions(FeedConsumer webhookDispatcherConsumer,
             LeaseCoordinator coordinator, WebhookProperties properties, ConsumersProperties consumers) {
         return ClusterConfiguration.PartitionedConsumer.join(webhookDispatcherConsumer, coordinator,
-                properties.enabled() && consumers.enabled());
+                properties.enabled() && consumers.onPostgresFeed());
     }
 }

@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.gateway.ApiTest;
 import dev.ledgerflow.projections.projector.Projections;
-import dev.ledgerflow.projections.testing.WebhookReceiver;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * Three instances of the service on one PostgreSQL and one Redis, a workload of card payments through
@@ -40,14 +36,14 @@ class ScaleOutTest {
     static final String PROCESSOR = "payment-processor";
     static final String DISPATCHER = "webhook-dispatcher";
     static final int PARTITIONS = 16;
-    static final Duration WAIT = Duration.ofMinutes(3);
+    static final Duration WAIT = ClusterWorkload.WAIT;
     /** The bound on a takeover; the leases here expire after 3 s, heartbeats every 1 s. */
     static final Duration TAKEOVER_MAX = Duration.ofSeconds(10);
 
     TestCluster cluster;
-    WebhookReceiver receiver;
+    ClusterWorkload workload;
     TestCluster.Merchant merchant;
-    final List<String> payments = new CopyOnWriteArrayList<>();
+    List<String> payments;
 
     @BeforeAll
     void startThreeInstances() {
@@ -55,21 +51,19 @@ class ScaleOutTest {
         cluster.start("a");
         cluster.start("b");
         cluster.start("c");
-        receiver = WebhookReceiver.start();
-        merchant = cluster.newMerchant();
-        TestCluster.post(cluster.live(1).http, merchant.key(), "/v1/webhook-endpoints",
-                "{\"url\":\"" + receiver.url("/hooks") + "\",\"events\":[\"payment.succeeded\"]}");
+        workload = new ClusterWorkload(cluster);
+        merchant = workload.merchant;
+        payments = workload.payments;
         awaitOwnedBy(PROCESSOR, List.of("a", "b", "c"));
         awaitOwnedBy(DISPATCHER, List.of("a", "b", "c"));
     }
 
     @AfterAll
     void stop() {
-        if (cluster != null) {
+        if (workload != null) {
+            workload.close();
+        } else if (cluster != null) {
             cluster.close();
-        }
-        if (receiver != null) {
-            receiver.close();
         }
     }
 
@@ -188,41 +182,20 @@ class ScaleOutTest {
                 .block(WAIT)).isEqualTo(401);
     }
 
-    /** Creates {@code n} card payments, spread round robin over {@code through}, a few at a time. */
     Flux<String> pay(int n, List<TestCluster.Instance> through) {
-        AtomicInteger next = new AtomicInteger();
-        return Flux.range(0, n).flatMap(i -> Mono.defer(() -> {
-            TestCluster.Instance instance = through.get(next.getAndIncrement() % through.size());
-            return TestCluster.postAsync(instance.http, merchant.key(), "/v1/payments", "{\"amount\":" + (1_000 + i)
-                    + ",\"currency\":\"usd\",\"source\":{\"type\":\"card\",\"number\":\"4242424242424242\","
-                    + "\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}}");
-        }).map(created -> (String) created.get("id")).doOnNext(payments::add), 6);
+        return workload.pay(n, through);
     }
 
     void awaitSettled() {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            assertThat(cluster.count("select count(distinct stream_id) from events where type = 'payment.succeeded'"))
-                    .isEqualTo(payments.size());
-            assertThat(receivedPerWebhookId()).hasSize(payments.size());
-        });
+        workload.awaitSettled();
     }
 
     void assertChargedOncePerPayment() {
-        assertThat(cluster.count("select count(*) from events where type = 'payment.succeeded'"))
-                .as("outcomes appended").isEqualTo(payments.size());
-        assertThat(cluster.count("select count(*) from acquirer_charges where outcome = 'approved'"))
-                .as("charges in the acquirer's own book").isEqualTo(payments.size());
-        double charges = cluster.instances.stream().mapToDouble(i -> i.counter("ledger.acquirer.charges")).sum();
-        double calls = cluster.instances.stream().mapToDouble(i -> i.counter("ledger.acquirer.calls")).sum();
-        System.out.printf("Scale-out: %d payments, ledger_acquirer_charges_total summed over %d instances %.0f, calls %.0f%n",
-                payments.size(), cluster.instances.size(), charges, calls);
-        assertThat(charges).as("ledger_acquirer_charges_total over all instances").isEqualTo(payments.size());
-        assertThat(calls).isGreaterThanOrEqualTo(payments.size());
+        workload.assertChargedOncePerPayment();
     }
 
     Map<String, Long> receivedPerWebhookId() {
-        return receiver.receivedAt("/hooks").stream()
-                .collect(Collectors.groupingBy(WebhookReceiver.Received::webhookId, Collectors.counting()));
+        return workload.receivedPerWebhookId();
     }
 
     boolean ownedOnlyBy(String group, Collection<String> instances) {

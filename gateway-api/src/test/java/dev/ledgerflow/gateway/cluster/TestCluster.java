@@ -5,6 +5,7 @@ import dev.ledgerflow.core.cluster.LeaseStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.gateway.ApiTest;
 import dev.ledgerflow.gateway.LedgerflowApplication;
+import dev.ledgerflow.projections.kafka.KafkaFeed;
 import dev.ledgerflow.testing.TestPostgres;
 import dev.ledgerflow.testing.TestRedis;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -88,11 +89,13 @@ final class TestCluster implements AutoCloseable {
 
         /**
          * Crashes, as far as the others can tell: its heartbeats stop and it releases no lease (they
-         * expire), then the context goes away.
+         * expire) nor Kafka partition (the group's session times out), then the context goes away.
          */
         void crash() {
             running = false;
             context.getBean(LeaseCoordinator.class).halt();
+            // In the Kafka consumer-group mode: its members stop polling and heartbeating without leaving the groups.
+            context.getBeansOfType(KafkaFeed.class).values().forEach(KafkaFeed::halt);
             context.close();
         }
     }

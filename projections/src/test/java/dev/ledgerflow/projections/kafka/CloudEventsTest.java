@@ -7,8 +7,10 @@ import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
@@ -48,5 +50,34 @@ class CloudEventsTest {
         }
         JsonNode data = EventCodec.data(event);
         assertThat(cloudEvent.get("data")).isEqualTo(data != null ? data : LedgerJson.mapper().nullNode());
+    }
+
+    @ParameterizedTest(name = "payload {0}, metadata {1}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"data\": {\"id\": \"pay_1\", \"amount\": 1000}, \"event\": {\"x\": 1}}|{\"merchant\": \"mer_a\"}",
+        "{\"data\": {\"text\": \"caf\\u00e9 \\ud83d\\ude00 quote\\\" nl\\n\"}}|{}",
+        "{}|{\"causation_id\": \"evt_1\"}"
+    })
+    void decodes_back_to_the_same_event_of_the_log(String payload, String metadata) {
+        RecordedEvent event = new RecordedEvent(new LogPosition(9_007_199_254_740_993L, 4_242), StreamId.of("pay_1"), 3,
+                UUID.fromString("ff2c0d5e-8a7b-4c1d-9e2f-0a1b2c3d4e5f"), "payment.created", payload, metadata,
+                Instant.parse("2026-01-31T23:59:58.123456789Z"));
+        RecordHeaders headers = new RecordHeaders();
+        CloudEvents.headers(headers, event);
+
+        assertThat(CloudEvents.decode(CloudEvents.toBytes(event, "/ledgerflow/test"), headers)).isEqualTo(event);
+        assertThat(new String(headers.lastHeader("content-type").value(), StandardCharsets.UTF_8))
+                .isEqualTo(CloudEvents.CONTENT_TYPE);
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_message_without_the_ledger_headers_is_refused() {
+        RecordedEvent event = new RecordedEvent(new LogPosition(1, 2), StreamId.of("pay_1"), 1,
+                UUID.randomUUID(), "payment.created", "{}", "{}", Instant.parse("2026-01-31T23:59:58Z"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CloudEvents.decode(CloudEvents.toBytes(event, "/x"), new RecordHeaders()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(CloudEvents.TXID_HEADER);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CloudEvents.decode("{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8), new RecordHeaders()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

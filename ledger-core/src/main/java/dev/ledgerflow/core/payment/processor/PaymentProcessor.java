@@ -89,10 +89,24 @@ public final class PaymentProcessor implements FeedHandler {
      */
     public FeedConsumer consumer(EventStore store, CheckpointStore checkpoints, FeedHandler alongside) {
         FeedConsumer.Settings feed = FeedConsumer.Settings.defaults()
-                .withConcurrency(settings.concurrency())
-                .withHandlerTimeout(settings.authorizationDurationMax().plus(COMMAND_DURATION_MAX));
-        FeedHandler handler = alongside == null ? this : event -> handle(event).then(alongside.handle(event));
-        return new FeedConsumer(CONSUMER_NAME, store, checkpoints, handler, feed);
+                .withConcurrency(concurrency())
+                .withHandlerTimeout(handlerTimeout());
+        return new FeedConsumer(CONSUMER_NAME, store, checkpoints, alongside(alongside), feed);
+    }
+
+    /** This processor, then {@code alongside} for every event: the handler any source of the log runs. */
+    public FeedHandler alongside(FeedHandler alongside) {
+        return alongside == null ? this : event -> handle(event).then(alongside.handle(event));
+    }
+
+    /** Events of different streams handled at once. */
+    public int concurrency() {
+        return settings.concurrency();
+    }
+
+    /** How long one event may take: the acquirer's worst case, with room for loading and appending. */
+    public Duration handlerTimeout() {
+        return settings.authorizationDurationMax().plus(COMMAND_DURATION_MAX);
     }
 
     @Override
