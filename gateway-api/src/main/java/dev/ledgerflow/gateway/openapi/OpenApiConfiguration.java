@@ -50,6 +50,8 @@ class OpenApiConfiguration {
             Map.entry("Events", "The merchant's event feed, as pages or as a server-sent stream."),
             Map.entry("Analytics", "Money movements listed and exported (CSV), and volume reports."),
             Map.entry("Webhooks", "Webhook endpoints, their signed deliveries, attempts and retries."),
+            Map.entry("Tamper-evident log", "The hash chain over the event log: verify it, publish and check signed"
+                    + " checkpoints of its head, and the public key they are signed with."),
             Map.entry("Operations", "For operators (admin key): projections, cluster, invariants, webhook queue, event streams."));
 
     /** Examples of the main calls: method and path, then the request body and the answer (its status and body). */
