@@ -5,7 +5,7 @@ import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
 import dev.ledgerflow.gateway.config.AdminKey;
 import dev.ledgerflow.gateway.logchain.LogSigningKey;
-import dev.ledgerflow.projections.webhook.SecretsKey;
+import dev.ledgerflow.delivery.webhook.SecretsKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.ledgerflow.gateway.config;
 
-import dev.ledgerflow.projections.kafka.RelaySettings;
+import dev.ledgerflow.delivery.kafka.RelaySettings;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;

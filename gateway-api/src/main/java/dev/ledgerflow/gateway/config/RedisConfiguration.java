@@ -1,6 +1,6 @@
 package dev.ledgerflow.gateway.config;
 
-import dev.ledgerflow.projections.redis.SharedRedisConnection;
+import dev.ledgerflow.delivery.redis.SharedRedisConnection;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.ledgerflow.gateway.config;
 
-import dev.ledgerflow.projections.webhook.SecretsAtRest;
-import dev.ledgerflow.projections.webhook.SecretsCipher;
-import dev.ledgerflow.projections.webhook.SecretsKey;
+import dev.ledgerflow.delivery.webhook.SecretsAtRest;
+import dev.ledgerflow.delivery.webhook.SecretsCipher;
+import dev.ledgerflow.delivery.webhook.SecretsKey;
 import io.r2dbc.pool.ConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
