@@ -3,7 +3,7 @@ package dev.ledgerflow.gateway;
 import dev.ledgerflow.testing.EmbeddedKafkaServer;
 import dev.ledgerflow.testing.EmbeddedPostgresServer;
 import dev.ledgerflow.testing.EmbeddedRedisServer;
-import dev.ledgerflow.gateway.config.AdminKey;
+import dev.ledgerflow.gateway.auth.AdminKey;
 import dev.ledgerflow.gateway.logchain.LogSigningKey;
 import dev.ledgerflow.delivery.webhook.SecretsKey;
 import java.io.IOException;

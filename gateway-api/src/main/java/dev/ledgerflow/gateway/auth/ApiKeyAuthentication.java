@@ -1,6 +1,5 @@
 package dev.ledgerflow.gateway.auth;
 
-import dev.ledgerflow.gateway.config.AdminKey;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
 import org.springframework.core.annotation.Order;

@@ -7,7 +7,6 @@ import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.gateway.ApiTest;
 import dev.ledgerflow.gateway.LedgerflowApplication;
-import dev.ledgerflow.gateway.config.WebhookSecretsProperties;
 import dev.ledgerflow.delivery.webhook.SecretsCipher;
 import dev.ledgerflow.delivery.webhook.SecretsKey;
 import dev.ledgerflow.delivery.webhook.WebhookEndpoints;

@@ -1,7 +1,9 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.projection;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
+import dev.ledgerflow.gateway.config.ConsumersProperties;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import dev.ledgerflow.projections.ReadModels;
 import dev.ledgerflow.projections.entry.AccountEntryQueries;
 import dev.ledgerflow.projections.event.MerchantEvents;

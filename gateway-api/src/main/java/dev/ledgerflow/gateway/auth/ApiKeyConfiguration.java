@@ -1,7 +1,6 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.auth;
 
-import dev.ledgerflow.gateway.auth.ApiKeyRepository;
-import dev.ledgerflow.gateway.auth.ApiKeys;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import io.r2dbc.pool.ConnectionPool;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -21,6 +20,11 @@ import org.springframework.context.annotation.Configuration;
 class ApiKeyConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(ApiKeyConfiguration.class);
+
+    @Bean
+    AdminKey adminKey(LedgerflowProperties properties) {
+        return AdminKey.fromProperties(properties);
+    }
 
     @Bean
     ApiKeys apiKeys(ApiKeyProperties properties) {

@@ -1,9 +1,10 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.kafka;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import dev.ledgerflow.gateway.health.KafkaHealthIndicator;
 import dev.ledgerflow.delivery.kafka.KafkaRelay;
 import dev.ledgerflow.delivery.kafka.RelayLag;

@@ -1,10 +1,10 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.stream;
 
 import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.gateway.auth.StreamTokens;
-import dev.ledgerflow.gateway.stream.EventHub;
-import dev.ledgerflow.gateway.stream.EventStreams;
+import dev.ledgerflow.gateway.config.ConsumersProperties;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import dev.ledgerflow.projections.event.MerchantEvents;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

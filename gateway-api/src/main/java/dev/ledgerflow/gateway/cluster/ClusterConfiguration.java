@@ -1,14 +1,11 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.cluster;
 
 import dev.ledgerflow.core.cluster.ClusterSettings;
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.cluster.LeaseStore;
-import dev.ledgerflow.core.cluster.PartitionedFeed;
 import dev.ledgerflow.core.eventstore.postgres.PostgresConnections;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
-import dev.ledgerflow.core.feed.FeedConsumer;
 import io.r2dbc.pool.ConnectionPool;
-import java.time.Duration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -54,28 +51,5 @@ class ClusterConfiguration {
             settings = settings.withInstanceId(properties.instanceId().strip());
         }
         return new LeaseCoordinator(store, settings);
-    }
-
-    /**
-     * A feed consumer's share of the partitions, held while the bean lives: closing it (on shutdown,
-     * before the consumer and the coordinator) stops the consumer, saves its place and gives the
-     * partitions back at once. Holds nothing when the consumer does not run here.
-     */
-    record PartitionedConsumer(String name, LeaseCoordinator.Membership membership) implements AutoCloseable {
-
-        static PartitionedConsumer join(FeedConsumer consumer, LeaseCoordinator coordinator, boolean enabled) {
-            if (!enabled) {
-                return new PartitionedConsumer(consumer.name(), null);
-            }
-            return new PartitionedConsumer(consumer.name(), PartitionedFeed.join(consumer,
-                    coordinator.settings().partitions(), coordinator).block(Duration.ofMinutes(1)));
-        }
-
-        @Override
-        public void close() {
-            if (membership != null) {
-                membership.close();
-            }
-        }
     }
 }

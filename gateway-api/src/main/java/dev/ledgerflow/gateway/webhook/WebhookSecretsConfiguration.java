@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.webhook;
 
 import dev.ledgerflow.delivery.webhook.SecretsAtRest;
 import dev.ledgerflow.delivery.webhook.SecretsCipher;

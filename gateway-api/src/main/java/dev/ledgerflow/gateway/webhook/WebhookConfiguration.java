@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.webhook;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.eventstore.EventStore;
@@ -18,6 +18,8 @@ import dev.ledgerflow.delivery.webhook.WebhookMetrics;
 import dev.ledgerflow.delivery.webhook.WebhookQueue;
 import dev.ledgerflow.delivery.webhook.WebhookSender;
 import dev.ledgerflow.delivery.webhook.WebhookSettings;
+import dev.ledgerflow.gateway.cluster.PartitionedConsumer;
+import dev.ledgerflow.gateway.config.ConsumersProperties;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -124,9 +126,9 @@ class WebhookConfiguration {
      * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
      */
     @Bean(destroyMethod = "close")
-    ClusterConfiguration.PartitionedConsumer webhookDispatcherPartitions(FeedConsumer webhookDispatcherConsumer,
+    PartitionedConsumer webhookDispatcherPartitions(FeedConsumer webhookDispatcherConsumer,
             LeaseCoordinator coordinator, WebhookProperties properties, ConsumersProperties consumers) {
-        return ClusterConfiguration.PartitionedConsumer.join(webhookDispatcherConsumer, coordinator,
+        return PartitionedConsumer.join(webhookDispatcherConsumer, coordinator,
                 properties.enabled() && consumers.onPostgresFeed());
     }
 }

@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.webhook;
 
 import java.time.Duration;
 import java.util.List;

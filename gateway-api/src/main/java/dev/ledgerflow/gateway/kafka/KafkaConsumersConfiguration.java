@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.kafka;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
@@ -7,6 +7,9 @@ import dev.ledgerflow.delivery.kafka.KafkaFeed;
 import dev.ledgerflow.delivery.webhook.WebhookDeliveries;
 import dev.ledgerflow.delivery.webhook.WebhookDispatcher;
 import dev.ledgerflow.delivery.webhook.WebhookQueue;
+import dev.ledgerflow.gateway.config.ConsumersProperties;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
+import dev.ledgerflow.gateway.webhook.WebhookProperties;
 import java.time.Duration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;

@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.payment;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.command.CommandExecutor;
@@ -13,6 +13,9 @@ import dev.ledgerflow.core.payment.processor.ProcessorMetrics;
 import dev.ledgerflow.core.payment.processor.ProcessorSettings;
 import dev.ledgerflow.core.payment.processor.SimulatedAcquirer;
 import dev.ledgerflow.core.payment.processor.PostgresAcquirerLedger;
+import dev.ledgerflow.gateway.cluster.PartitionedConsumer;
+import dev.ledgerflow.gateway.config.ConsumersProperties;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.pool.ConnectionPool;
@@ -42,11 +45,6 @@ class PaymentConfiguration {
                 .description("Authorization requests the acquirer received, retries and replays included")
                 .register(meters);
         return acquirer;
-    }
-
-    @Bean
-    CheckpointStore checkpointStore(ConnectionPool pool) {
-        return new CheckpointStore(pool);
     }
 
     @Bean
@@ -100,8 +98,8 @@ class PaymentConfiguration {
      * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
      */
     @Bean(destroyMethod = "close")
-    ClusterConfiguration.PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
+    PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
             LeaseCoordinator coordinator, ConsumersProperties consumers) {
-        return ClusterConfiguration.PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.onPostgresFeed());
+        return PartitionedConsumer.join(paymentProcessorConsumer, coordinator, consumers.onPostgresFeed());
     }
 }

@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.cluster;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;

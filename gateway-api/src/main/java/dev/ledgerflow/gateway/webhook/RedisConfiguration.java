@@ -1,6 +1,7 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.webhook;
 
 import dev.ledgerflow.delivery.redis.SharedRedisConnection;
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;

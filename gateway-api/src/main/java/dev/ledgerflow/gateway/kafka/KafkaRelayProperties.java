@@ -1,4 +1,4 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.kafka;
 
 import dev.ledgerflow.delivery.kafka.RelaySettings;
 import java.time.Duration;

@@ -1,5 +1,6 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.auth;
 
+import dev.ledgerflow.gateway.config.LedgerflowProperties;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import org.slf4j.Logger;
