@@ -3,54 +3,25 @@ package dev.ledgerflow.gateway.page;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerflow.gateway.ApiClient;
-import dev.ledgerflow.gateway.ApiTestBase;
 import dev.ledgerflow.projections.projector.Sql;
 import io.r2dbc.pool.ConnectionPool;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** A shop's customer on the hosted checkout page, in a real headless Chromium. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CheckoutBrowserTest extends ApiTestBase {
-
-    @LocalServerPort
-    int port;
+class CheckoutBrowserTest extends BrowserTestBase {
 
     @Autowired
     ConnectionPool pool;
 
-    Browser browser;
     ApiClient merchant;
-
-    @BeforeAll
-    void startBrowser() {
-        if (Browser.installed()) {
-            browser = Browser.start();
-        }
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-    }
 
     @BeforeEach
     void merchant() {
-        Browser.assumeInstalled();
         merchant = ApiClient.newMerchant(http);
         browser.desktopWidth();
-    }
-
-    String base() {
-        return "http://localhost:" + port;
     }
 
     /** A session whose success URL is a page of this service, so the redirect can be seen to arrive. */

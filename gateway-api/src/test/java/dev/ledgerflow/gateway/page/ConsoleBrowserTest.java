@@ -2,53 +2,32 @@ package dev.ledgerflow.gateway.page;
 
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTest;
-import dev.ledgerflow.gateway.ApiTestBase;
 import dev.ledgerflow.delivery.testing.WebhookReceiver;
 import dev.ledgerflow.delivery.testing.WebhookReceiver.Answer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 /** An operator on the console, in a real headless Chromium. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestPropertySource(properties = {
     "ledger.webhooks.allow-private-destinations=true",
     "ledger.webhooks.retry-schedule=0s,150ms",
     "ledger.webhooks.request-timeout=2s",
     "ledger.webhooks.poll-interval=100ms"
 })
-class ConsoleBrowserTest extends ApiTestBase {
+class ConsoleBrowserTest extends BrowserTestBase {
 
-    @LocalServerPort
-    int port;
-
-    Browser browser;
     WebhookReceiver receiver;
 
     @BeforeAll
-    void start() {
-        if (Browser.installed()) {
-            browser = Browser.start();
-            receiver = WebhookReceiver.start();
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeEach
-    void needsBrowser() {
-        Browser.assumeInstalled();
+    void startReceiver() {
+        receiver = WebhookReceiver.start();
     }
 
     @AfterAll
-    void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (receiver != null) {
-            receiver.close();
-        }
+    void stopReceiver() {
+        receiver.close();
     }
 
     @Test
@@ -59,13 +38,13 @@ class ConsoleBrowserTest extends ApiTestBase {
         receiver.answer(request -> Answer.status(503));
         merchant.openAccount("EUR", 0);
 
-        browser.openSignedOut("http://localhost:" + port + "/console/");
+        browser.openSignedOut(base() + "/console/");
         browser.type("#admin-key", ApiTest.ADMIN_KEY);
         browser.click("#login-form button[type=submit]");
         browser.find("#projections-table tbody tr");
         browser.screenshot("console-projections");
 
-        browser.open("http://localhost:" + port + "/console/#webhooks");
+        browser.open(base() + "/console/#webhooks");
         String row = "#queue-table tr[data-id='" + endpoint + "']";
         browser.waitForText(row + " td.dead", "1");
         browser.click(row + " button");
@@ -85,10 +64,10 @@ class ConsoleBrowserTest extends ApiTestBase {
 
     @Test
     void an_operator_tails_the_event_log_and_opens_a_streams_history() {
-        browser.openSignedOut("http://localhost:" + port + "/console/");
+        browser.openSignedOut(base() + "/console/");
         browser.type("#admin-key", ApiTest.ADMIN_KEY);
         browser.click("#login-form button[type=submit]");
-        browser.open("http://localhost:" + port + "/console/#events");
+        browser.open(base() + "/console/#events");
         browser.waitForText("#tail-state", "Live");
         ApiClient merchant = ApiClient.newMerchant(http);
         String account = merchant.openAccount("INR", 0);
@@ -105,14 +84,14 @@ class ConsoleBrowserTest extends ApiTestBase {
         browser.waitForText("#history", "deposit.posted");
         browser.screenshot("console-events");
 
-        browser.open("http://localhost:" + port + "/console/#invariants");
+        browser.open(base() + "/console/#invariants");
         browser.waitForText("#invariants-at", "last run");
         browser.waitForText("#invariants-result", "All invariants hold");
         browser.screenshot("console-invariants");
 
         // Throughput from /actuator/prometheus: two samples make a rate.
         merchant.created("/v1/payments", "{\"amount\":1000,\"currency\":\"INR\",\"source\":{\"type\":\"upi\",\"vpa\":\"success@upi\"}}");
-        browser.open("http://localhost:" + port + "/console/#throughput");
+        browser.open(base() + "/console/#throughput");
         browser.waitForText("#throughput-now", "Payments/s");
         browser.until(d -> browser.find("#throughput-now").getText().matches("(?s).*Payments/s\\s*\\d+\\.\\d.*") ? true : null);
         browser.find("#throughput-chart .uplot");

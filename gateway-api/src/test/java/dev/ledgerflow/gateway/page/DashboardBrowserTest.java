@@ -4,44 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.gateway.ApiClient;
-import dev.ledgerflow.gateway.ApiTestBase;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** A merchant on the dashboard, in a real headless Chromium. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DashboardBrowserTest extends ApiTestBase {
+class DashboardBrowserTest extends BrowserTestBase {
 
     static final String CARD = "{\"type\":\"card\",\"number\":\"4242424242424242\",\"exp_month\":12,\"exp_year\":2099,\"cvc\":\"123\"}";
-
-    @LocalServerPort
-    int port;
-
-    Browser browser;
-
-    @BeforeAll
-    void startBrowser() {
-        if (Browser.installed()) {
-            browser = Browser.start();
-        }
-    }
-
-    @AfterAll
-    void stopBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeEach
-    void needsBrowser() {
-        Browser.assumeInstalled();
-    }
 
     String payment(ApiClient merchant, long amount) {
         String id = (String) merchant.created("/v1/payments",
@@ -51,7 +21,7 @@ class DashboardBrowserTest extends ApiTestBase {
     }
 
     void signIn(ApiClient merchant) {
-        browser.openSignedOut("http://localhost:" + port + "/dashboard/");
+        browser.openSignedOut(base() + "/dashboard/");
         browser.type("#merchant-key", merchant.key());
         browser.click("#login-form button[type=submit]");
     }
@@ -97,7 +67,7 @@ class DashboardBrowserTest extends ApiTestBase {
         ApiClient merchant = ApiClient.newMerchant(http);
         signIn(merchant);
         browser.waitForText("#live-state", "live");
-        browser.open("http://localhost:" + port + "/dashboard/#keys");
+        browser.open(base() + "/dashboard/#keys");
         browser.click("#new-key");
         String secret = browser.find("#key-secret .secret").getText();
         assertThat(secret).startsWith("sk_");
@@ -112,7 +82,7 @@ class DashboardBrowserTest extends ApiTestBase {
 
         // At phone width the page still works: the sections stack and tables scroll sideways.
         browser.phoneWidth();
-        browser.open("http://localhost:" + port + "/dashboard/#payments");
+        browser.open(base() + "/dashboard/#payments");
         browser.find("#payments-filter");
         browser.screenshot("dashboard-phone");
         browser.desktopWidth();
@@ -131,7 +101,7 @@ class DashboardBrowserTest extends ApiTestBase {
         signIn(merchant);
         browser.waitForText("#live-state", "live");
 
-        browser.open("http://localhost:" + port + "/dashboard/#accounts");
+        browser.open(base() + "/dashboard/#accounts");
         browser.waitForText("#accounts-table tbody", account);
         browser.waitForText("#accounts-table tbody", "3,800.00");
         browser.click("#accounts-table tbody tr:first-child");
@@ -139,7 +109,7 @@ class DashboardBrowserTest extends ApiTestBase {
         browser.find("#balance-chart .uplot");
         browser.screenshot("dashboard-accounts");
 
-        browser.open("http://localhost:" + port + "/dashboard/#reports");
+        browser.open(base() + "/dashboard/#reports");
         browser.waitForText("#volume-table tbody", "999.00");
         browser.find("#volume-chart .uplot");
         browser.screenshot("dashboard-reports");

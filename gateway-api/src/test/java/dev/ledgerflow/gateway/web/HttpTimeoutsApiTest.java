@@ -3,7 +3,6 @@ package dev.ledgerflow.gateway.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerflow.gateway.ApiTestBase;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -87,7 +86,7 @@ class HttpTimeoutsApiTest extends ApiTestBase {
         try (Socket socket = connect()) {
             for (int i = 0; i < 3; i++) {
                 send(socket, "GET /actuator/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
-                assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 ");
+                assertThat(RawHttp.readHead(socket.getInputStream())).startsWith("HTTP/1.1 ");
                 skipBody(socket.getInputStream());
             }
         }
@@ -117,21 +116,6 @@ class HttpTimeoutsApiTest extends ApiTestBase {
         } catch (IOException reset) {
             // closed with a reset: closed all the same
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < end.length) {
-            int b = in.read();
-            if (b < 0) {
-                throw new AssertionError("closed after " + head);
-            }
-            head.write(b);
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toString(StandardCharsets.US_ASCII);
     }
 
     private static void skipBody(InputStream in) throws IOException {

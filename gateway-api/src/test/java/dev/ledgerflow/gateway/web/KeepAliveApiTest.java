@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTestBase;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,7 +66,7 @@ class KeepAliveApiTest extends ApiTestBase {
     private static int statusOf(InputStream in) throws IOException {
         String head;
         try {
-            head = readHead(in);
+            head = RawHttp.readHead(in);
         } catch (SocketTimeoutException e) {
             throw new AssertionError("no answer within " + SOCKET_TIMEOUT_MS + " ms: the server stopped reading the connection", e);
         }
@@ -87,21 +86,6 @@ class KeepAliveApiTest extends ApiTestBase {
             in.readNBytes(contentLength);
         }
         return Integer.parseInt(head.substring(9, 12)); // "HTTP/1.1 200 OK"
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < end.length) {
-            int b = in.read();
-            if (b < 0) {
-                throw new AssertionError("the server closed the connection; got " + head);
-            }
-            head.write(b);
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toString(StandardCharsets.US_ASCII);
     }
 
     private static void skipChunks(InputStream in) throws IOException {
