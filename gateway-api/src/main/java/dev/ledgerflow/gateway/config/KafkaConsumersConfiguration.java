@@ -2,12 +2,15 @@ package dev.ledgerflow.gateway.config;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
+import dev.ledgerflow.core.payment.processor.DisputeSimulation;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
+import dev.ledgerflow.gateway.admin.KafkaConsumerGroups;
 import dev.ledgerflow.projections.kafka.KafkaFeed;
 import dev.ledgerflow.projections.webhook.WebhookDeliveries;
 import dev.ledgerflow.projections.webhook.WebhookDispatcher;
 import dev.ledgerflow.projections.webhook.WebhookQueue;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
@@ -32,11 +35,11 @@ class KafkaConsumersConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "close")
     KafkaFeed paymentProcessorKafkaFeed(PaymentProcessor processor, LedgerTransactionExpiry expiry,
-            LedgerflowProperties properties, KafkaRelayProperties relay, ConsumersProperties consumers,
-            LeaseCoordinator coordinator) {
+            DisputeSimulation disputes, LedgerflowProperties properties, KafkaRelayProperties relay,
+            ConsumersProperties consumers, LeaseCoordinator coordinator) {
         return KafkaFeed.perEvent(PaymentProcessor.CONSUMER_NAME,
                 settings(properties, relay, consumers, coordinator, processor.handlerTimeout()),
-                processor.alongside(expiry), processor.concurrency());
+                processor.alongside(PaymentConfiguration.alongsideProcessor(expiry, disputes)), processor.concurrency());
     }
 
     @Bean(destroyMethod = "close")
@@ -46,6 +49,12 @@ class KafkaConsumersConfiguration {
         KafkaFeed feed = KafkaFeed.batched(WebhookDispatcher.CONSUMER_NAME,
                 settings(properties, relay, consumers, coordinator, DISPATCH_TIMEOUT), new WebhookDispatcher(deliveries, queue));
         return webhooks.enabled() ? feed.start() : feed;
+    }
+
+    /** What {@code GET /admin/cluster} shows of these consumers' groups: assignment, offsets and lag per partition. */
+    @Bean(destroyMethod = "close")
+    KafkaConsumerGroups kafkaConsumerGroups(List<KafkaFeed> feeds, LedgerflowProperties properties, KafkaRelayProperties relay) {
+        return new KafkaConsumerGroups(properties.kafkaBootstrap().strip(), relay.topic(), feeds);
     }
 
     private static KafkaFeed.Settings settings(LedgerflowProperties properties, KafkaRelayProperties relay,

@@ -5,6 +5,7 @@ import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.core.feed.FeedHandler;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
 import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.core.payment.processor.DisputeSimulation;
@@ -92,7 +93,16 @@ class PaymentConfiguration {
     @Bean(destroyMethod = "close")
     FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, LedgerTransactionExpiry expiry,
             DisputeSimulation disputes, EventStore store, CheckpointStore checkpoints) {
-        return processor.consumer(store, checkpoints, event -> expiry.handle(event).then(disputes.handle(event)));
+        return processor.consumer(store, checkpoints, alongsideProcessor(expiry, disputes));
+    }
+
+    /**
+     * What runs after the processor on every event, whichever source the processor reads (the PostgreSQL feed
+     * here, the Kafka topic in {@link KafkaConsumersConfiguration}): ledger transactions' expiries, the simulated
+     * acquirer's disputes.
+     */
+    static FeedHandler alongsideProcessor(LedgerTransactionExpiry expiry, DisputeSimulation disputes) {
+        return event -> expiry.handle(event).then(disputes.handle(event));
     }
 
     /**

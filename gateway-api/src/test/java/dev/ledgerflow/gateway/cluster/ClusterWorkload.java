@@ -7,6 +7,7 @@ import dev.ledgerflow.projections.testing.WebhookReceiver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -80,6 +81,16 @@ final class ClusterWorkload implements AutoCloseable {
     Map<String, Long> receivedPerWebhookId() {
         return receiver.receivedAt("/hooks").stream()
                 .collect(Collectors.groupingBy(WebhookReceiver.Received::webhookId, Collectors.counting()));
+    }
+
+    /**
+     * Deliveries per webhook-id of the webhooks first received after {@code earlier} (the ids received before a
+     * phase): a late repeat of an earlier webhook, which a crash before allows, is left out.
+     */
+    Map<String, Long> receivedPerWebhookIdExcept(Set<String> earlier) {
+        Map<String, Long> received = receivedPerWebhookId();
+        received.keySet().removeAll(earlier);
+        return received;
     }
 
     @Override
