@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.projections.testing.WebhookReceiver;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,14 +84,12 @@ final class ClusterWorkload implements AutoCloseable {
                 .collect(Collectors.groupingBy(WebhookReceiver.Received::webhookId, Collectors.counting()));
     }
 
-    /**
-     * Deliveries per webhook-id of the webhooks first received after {@code earlier} (the ids received before a
-     * phase): a late repeat of an earlier webhook, which a crash before allows, is left out.
-     */
-    Map<String, Long> receivedPerWebhookIdExcept(Set<String> earlier) {
-        Map<String, Long> received = receivedPerWebhookId();
-        received.keySet().removeAll(earlier);
-        return received;
+    /** Deliveries per webhook-id of the webhooks about {@code paymentIds} (each names its payment in its body). */
+    Map<String, Long> receivedPerWebhookIdAbout(Collection<String> paymentIds) {
+        Set<String> quoted = paymentIds.stream().map(id -> "\"" + id + "\"").collect(Collectors.toSet());
+        return receiver.receivedAt("/hooks").stream()
+                .filter(received -> quoted.stream().anyMatch(received.body()::contains))
+                .collect(Collectors.groupingBy(WebhookReceiver.Received::webhookId, Collectors.counting()));
     }
 
     @Override
