@@ -61,7 +61,8 @@ class KafkaScaleOutTest {
         cluster = new TestCluster("ledger.acquirer-latency=5ms", "ledger.kafka-bootstrap=" + bootstrap,
                 "ledger.kafka.topic=" + topic, "ledger.kafka.partitions=" + PARTITIONS, "ledger.consumers.source=kafka",
                 "ledger.consumers.kafka-session-timeout=" + SESSION.toMillis() + "ms",
-                "ledger.acquirer-dispute-delay=300ms", "ledger.acquirer-dispute-resolve-delay=300ms");
+                "ledger.acquirer-dispute-delay=300ms", "ledger.acquirer-dispute-resolve-delay=300ms",
+                ClusterWorkload.REQUEUE_AFTER);
         cluster.start("a");
         cluster.start("b");
         cluster.start("c");

@@ -48,7 +48,8 @@ class ScaleOutTest {
 
     @BeforeAll
     void startThreeInstances() {
-        cluster = new TestCluster("ledger.acquirer-latency=5ms", "ledger.cluster.partitions=" + PARTITIONS);
+        cluster = new TestCluster("ledger.acquirer-latency=5ms", "ledger.cluster.partitions=" + PARTITIONS,
+                ClusterWorkload.REQUEUE_AFTER);
         cluster.start("a");
         cluster.start("b");
         cluster.start("c");
