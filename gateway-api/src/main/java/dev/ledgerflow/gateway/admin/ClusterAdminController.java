@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -22,7 +24,9 @@ import reactor.core.publisher.Mono;
  * Operators' view of the instances sharing the database ({@code GET /admin/cluster}): which are alive,
  * which owns each partition of each lease group (the payment processor's and the webhook dispatcher's
  * partitions, the Kafka relay's and each projection's single lease), how old each lease and its last
- * heartbeat are, and how far each partition's checkpoint is behind the head of the log.
+ * heartbeat are, and how far each partition's checkpoint is behind the head of the log. With {@code
+ * ledger.consumers.source=kafka} the payment processor and the webhook dispatcher hold no leases: their Kafka
+ * consumer groups are shown instead ({@link KafkaConsumerGroups}), with offsets and lag per partition of the topic.
  */
 @RestController
 @Tag(name = "Operations")
@@ -32,12 +36,15 @@ class ClusterAdminController {
     private final LeaseStore leases;
     private final Projections projections;
     private final FeedLag lag;
+    private final Optional<KafkaConsumerGroups> kafka;
 
-    ClusterAdminController(LeaseCoordinator coordinator, LeaseStore leases, Projections projections) {
+    ClusterAdminController(LeaseCoordinator coordinator, LeaseStore leases, Projections projections,
+            Optional<KafkaConsumerGroups> kafka) {
         this.coordinator = coordinator;
         this.leases = leases;
         this.projections = projections;
         this.lag = projections.lag();
+        this.kafka = kafka;
     }
 
     /**
@@ -67,19 +74,30 @@ class ClusterAdminController {
     record GroupView(String group, String kind, int partitions, Map<String, Integer> owners, int unowned,
             List<PartitionView> leases) {}
 
-    record ClusterView(String instanceId, int partitions, long leaseTtlMs, long heartbeatIntervalMs,
-            List<InstanceView> instances, List<GroupView> groups) {}
+    /**
+     * @param consumersSource where the payment processor and the webhook dispatcher read the log: {@code postgres}
+     *     (their lease groups are in {@code groups}) or {@code kafka} (their consumer groups are in {@code kafka})
+     * @param kafka the Kafka consumer groups, in the {@code kafka} mode only
+     */
+    record ClusterView(String instanceId, String consumersSource, int partitions, long leaseTtlMs,
+            long heartbeatIntervalMs, List<InstanceView> instances, List<GroupView> groups,
+            KafkaConsumerGroups.View kafka) {}
 
     @GetMapping(path = "/admin/cluster", produces = "application/json")
     Mono<ClusterView> cluster(Caller.Admin admin) {
         Duration ttl = coordinator.settings().leaseTtl();
         Mono<Map<String, Projections.ProjectionStatus>> projectionStatus = projections.status()
                 .collectMap(Projections.ProjectionStatus::name);
-        return Mono.zip(leases.members(ttl).collectList(), leases.leases().collectList(), projectionStatus)
+        // In the Kafka mode a lease group of a consumer that runs on Kafka is a leftover of the PostgreSQL mode.
+        Set<String> onKafka = kafka.map(KafkaConsumerGroups::groups).orElse(Set.of());
+        Mono<Optional<KafkaConsumerGroups.View>> kafkaView = kafka.map(groups -> groups.view().map(Optional::of))
+                .orElse(Mono.just(Optional.empty()));
+        return Mono.zip(leases.members(ttl).collectList(), leases.leases().collectList(), projectionStatus, kafkaView)
                 .flatMap(found -> Flux.fromIterable(found.getT2())
+                        .filter(row -> !onKafka.contains(row.group()))
                         .concatMap(row -> partition(row, ttl, found.getT3()).map(view -> Map.entry(row, view)))
                         .collectList()
-                        .map(rows -> view(found.getT1(), rows)));
+                        .map(rows -> view(found.getT1(), rows, found.getT4().orElse(null))));
     }
 
     private Mono<PartitionView> partition(LeaseStore.LeaseRow row, Duration ttl,
@@ -100,7 +118,7 @@ class ClusterAdminController {
     }
 
     private ClusterView view(List<LeaseStore.MemberRow> members,
-            List<Map.Entry<LeaseStore.LeaseRow, PartitionView>> rows) {
+            List<Map.Entry<LeaseStore.LeaseRow, PartitionView>> rows, KafkaConsumerGroups.View kafkaView) {
         Map<String, GroupView> groups = new LinkedHashMap<>();
         Map<String, Map<String, Integer>> ownsByInstance = new TreeMap<>();
         Map<String, List<PartitionView>> byGroup = new LinkedHashMap<>();
@@ -130,9 +148,9 @@ class ClusterAdminController {
         List<InstanceView> instances = members.stream().map(m -> new InstanceView(m.instanceId(), m.host(),
                 m.instanceId().equals(coordinator.instanceId()), m.startedAt(), ms(m.heartbeatAt(), m.now()), m.groups(),
                 ownsByInstance.getOrDefault(m.instanceId(), Map.of()))).toList();
-        return new ClusterView(coordinator.instanceId(), coordinator.settings().partitions(),
-                coordinator.settings().leaseTtl().toMillis(), coordinator.settings().heartbeatInterval().toMillis(),
-                instances, List.copyOf(groups.values()));
+        return new ClusterView(coordinator.instanceId(), kafkaView == null ? "postgres" : "kafka",
+                coordinator.settings().partitions(), coordinator.settings().leaseTtl().toMillis(),
+                coordinator.settings().heartbeatInterval().toMillis(), instances, List.copyOf(groups.values()), kafkaView);
     }
 
     private static long ms(Instant from, Instant to) {

@@ -2,15 +2,19 @@ package dev.ledgerflow.gateway.kafka;
 
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
+import dev.ledgerflow.core.payment.processor.DisputeSimulation;
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
 import dev.ledgerflow.delivery.kafka.KafkaFeed;
 import dev.ledgerflow.delivery.webhook.WebhookDeliveries;
 import dev.ledgerflow.delivery.webhook.WebhookDispatcher;
 import dev.ledgerflow.delivery.webhook.WebhookQueue;
+import dev.ledgerflow.gateway.admin.KafkaConsumerGroups;
 import dev.ledgerflow.gateway.config.ConsumersProperties;
 import dev.ledgerflow.gateway.config.LedgerflowProperties;
+import dev.ledgerflow.gateway.payment.PaymentConfiguration;
 import dev.ledgerflow.gateway.webhook.WebhookProperties;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
@@ -35,11 +39,11 @@ class KafkaConsumersConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "close")
     KafkaFeed paymentProcessorKafkaFeed(PaymentProcessor processor, LedgerTransactionExpiry expiry,
-            LedgerflowProperties properties, KafkaRelayProperties relay, ConsumersProperties consumers,
-            LeaseCoordinator coordinator) {
+            DisputeSimulation disputes, LedgerflowProperties properties, KafkaRelayProperties relay,
+            ConsumersProperties consumers, LeaseCoordinator coordinator) {
         return KafkaFeed.perEvent(PaymentProcessor.CONSUMER_NAME,
                 settings(properties, relay, consumers, coordinator, processor.handlerTimeout()),
-                processor.alongside(expiry), processor.concurrency());
+                processor.alongside(PaymentConfiguration.alongsideProcessor(expiry, disputes)), processor.concurrency());
     }
 
     @Bean(destroyMethod = "close")
@@ -49,6 +53,12 @@ class KafkaConsumersConfiguration {
         KafkaFeed feed = KafkaFeed.batched(WebhookDispatcher.CONSUMER_NAME,
                 settings(properties, relay, consumers, coordinator, DISPATCH_TIMEOUT), new WebhookDispatcher(deliveries, queue));
         return webhooks.enabled() ? feed.start() : feed;
+    }
+
+    /** What {@code GET /admin/cluster} shows of these consumers' groups: assignment, offsets and lag per partition. */
+    @Bean(destroyMethod = "close")
+    KafkaConsumerGroups kafkaConsumerGroups(List<KafkaFeed> feeds, LedgerflowProperties properties, KafkaRelayProperties relay) {
+        return new KafkaConsumerGroups(properties.kafkaBootstrap().strip(), relay.topic(), feeds);
     }
 
     private static KafkaFeed.Settings settings(LedgerflowProperties properties, KafkaRelayProperties relay,

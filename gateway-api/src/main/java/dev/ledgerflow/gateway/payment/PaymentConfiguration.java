@@ -5,6 +5,7 @@ import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.core.feed.FeedHandler;
 import dev.ledgerflow.core.ledgertransaction.LedgerTransactionExpiry;
 import dev.ledgerflow.core.payment.processor.Acquirer;
 import dev.ledgerflow.core.payment.processor.DisputeSimulation;
@@ -25,7 +26,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** The payment processor: the simulated acquirer, and the feed consumer that drives payments to an outcome. */
 @Configuration(proxyBeanMethods = false)
-class PaymentConfiguration {
+public class PaymentConfiguration {
 
     /**
      * The simulated acquirer, its ledger of answers in PostgreSQL (standing in for the acquirer's own
@@ -90,12 +91,21 @@ class PaymentConfiguration {
     @Bean(destroyMethod = "close")
     FeedConsumer paymentProcessorConsumer(PaymentProcessor processor, LedgerTransactionExpiry expiry,
             DisputeSimulation disputes, EventStore store, CheckpointStore checkpoints) {
-        return processor.consumer(store, checkpoints, event -> expiry.handle(event).then(disputes.handle(event)));
+        return processor.consumer(store, checkpoints, alongsideProcessor(expiry, disputes));
+    }
+
+    /**
+     * What runs after the processor on every event, whichever source the processor reads (the PostgreSQL feed
+     * here, the Kafka topic in {@code KafkaConsumersConfiguration}): ledger transactions' expiries, the simulated
+     * acquirer's disputes.
+     */
+    public static FeedHandler alongsideProcessor(LedgerTransactionExpiry expiry, DisputeSimulation disputes) {
+        return event -> expiry.handle(event).then(disputes.handle(event));
     }
 
     /**
      * The processor's share of the log's partitions: with N instances, each payment is processed by one of them.
-     * Holds none with {@code ledger.consumers.source=kafka} (see {@link KafkaConsumersConfiguration}).
+     * Holds none with {@code ledger.consumers.source=kafka} (see {@code KafkaConsumersConfiguration}).
      */
     @Bean(destroyMethod = "close")
     PartitionedConsumer paymentProcessorPartitions(FeedConsumer paymentProcessorConsumer,
