@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README's walk-through, runnable: accounts, a deposit, transfers, a 3-leg transaction and its reversal, a
 # pending transaction posted in part and one voided, card payments captured, refunded and canceled, UPI and
-# wallet payments, a refund the acquirer declines, a disputed payment (lost), the balance and a payment's
-# history. Needs only bash, curl and sed.
+# wallet payments, a refund the acquirer declines, a disputed payment (lost), a balance monitor firing once,
+# the balance and a payment's history, and the log's hash chain verified. Needs only bash, curl and sed.
 #
 # With the embedded default running, paste the two export lines it prints (KEY, LEDGER_ADMIN_KEY), then:
 #   bash docs/walkthrough.sh            (BASE=http://host:port to point it elsewhere)
@@ -52,6 +52,22 @@ await_status() {
   done
   echo "$1 did not reach $2 (last: $(status_of))" >&2
   exit 1
+}
+
+# await_match PATH TEXT: reads PATH until its answer holds TEXT (monitors fire in the background).
+await_match() {
+  for _ in $(seq 1 100); do
+    call GET "$1" 200 >/dev/null
+    if printf '%s' "$BODY" | grep -qF "$2"; then echo "  $1 holds $2"; return 0; fi
+    sleep 0.2
+  done
+  echo "$1 never held $2 (last: $BODY)" >&2
+  exit 1
+}
+
+# count TEXT: how often the last answer holds TEXT.
+count() {
+  printf '%s' "$BODY" | grep -oF "$1" | wc -l | tr -d ' '
 }
 
 status_of() {
@@ -134,6 +150,30 @@ DISPUTED="$(field id)"
 await_dispute "/v1/payments/$DISPUTED" open
 await_dispute "/v1/payments/$DISPUTED" lost
 call GET "/v1/payments/$DISPUTED/events" 200
+
+echo "== A balance monitor: fires once when the available balance goes below 1,000, re-arms at 1,200 or more"
+call POST /v1/accounts 201 '{"currency":"USD"}'
+D="$(field id)"
+call POST "/v1/accounts/$D/deposits" 201 '{"amount":2000}'
+call POST /v1/balance-monitors 201 "{\"account\":\"$D\",\"condition\":{\"field\":\"available\",\"below\":1000,\"hysteresis\":200}}" \
+  -H "Idempotency-Key: monitor-$RUN" -D "${TMPDIR:-/tmp}/walkthrough-$RUN.headers"
+BM="$(field id)"
+AFTER="$(sed -n 's/^[Ll]edger-[Pp]osition: *\([0-9]*\).*/\1/p' "${TMPDIR:-/tmp}/walkthrough-$RUN.headers")"
+rm -f "${TMPDIR:-/tmp}/walkthrough-$RUN.headers"
+call POST /v1/transfers 201 "{\"from_account\":\"$D\",\"to_account\":\"$A\",\"amount\":1200,\"currency\":\"USD\"}"   # 800: fires
+await_match "/v1/events?type=balance_monitor.triggered&after=$AFTER" "\"id\":\"$BM\""
+call POST /v1/transfers 201 "{\"from_account\":\"$D\",\"to_account\":\"$A\",\"amount\":300,\"currency\":\"USD\"}"    # 500: still below, no second trigger
+call POST "/v1/accounts/$D/deposits" 201 '{"amount":800}'    # 1,300: past the band, re-armed
+await_match "/v1/balance-monitors/$BM" '"state":"armed"'
+call GET "/v1/events?type=balance_monitor.triggered&after=$AFTER" 200
+if [ "$(count "\"id\":\"$BM\"")" != 1 ]; then echo "the monitor fired more than once" >&2; exit 1; fi
+echo "  $BM fired once (trigger_count 1) and is armed again"
+call DELETE "/v1/balance-monitors/$BM" 200
+call DELETE "/v1/balance-monitors/$BM" 409
+
+echo "== The tamper-evident log: the hash chain verifies from the first event to the head"
+call GET /admin/log/verify 200
+if ! printf '%s' "$BODY" | grep -qF '"ok":true'; then echo "the log does not verify" >&2; exit 1; fi
 
 echo "== The settlement balance, a payment's history, the transactions as CSV"
 call GET /v1/balance 200

@@ -1,5 +1,6 @@
 package dev.ledgerflow.projections;
 
+import dev.ledgerflow.projections.balancemonitor.BalanceMonitorsProjection;
 import dev.ledgerflow.projections.entry.AccountEntriesProjection;
 import dev.ledgerflow.projections.projector.Projection;
 import dev.ledgerflow.projections.transaction.TransactionsProjection;
@@ -11,8 +12,9 @@ public final class ReadModels {
 
     private ReadModels() {}
 
-    /** Transactions, volume reports and account entry history. */
+    /** Transactions, volume reports, account entry history and balance monitors. */
     public static List<Projection> all() {
-        return List.of(TransactionsProjection.definition(), VolumeProjection.definition(), AccountEntriesProjection.definition());
+        return List.of(TransactionsProjection.definition(), VolumeProjection.definition(), AccountEntriesProjection.definition(),
+                BalanceMonitorsProjection.definition());
     }
 }

@@ -1,6 +1,7 @@
 package dev.ledgerflow.delivery.webhook;
 
 import dev.ledgerflow.core.account.domain.AccountEvent;
+import dev.ledgerflow.core.balancemonitor.domain.BalanceMonitorEvent;
 import dev.ledgerflow.core.deposit.domain.DepositEvent;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionEvent;
 import dev.ledgerflow.core.payment.domain.PaymentEvent;
@@ -35,7 +36,11 @@ public final class EventTypes {
             LedgerTransactionEvent.LedgerTransactionPosted.TYPE,
             LedgerTransactionEvent.LedgerTransactionVoided.TYPE,
             LedgerTransactionEvent.LedgerTransactionExpired.TYPE,
-            LedgerTransactionEvent.LedgerTransactionReversed.TYPE);
+            LedgerTransactionEvent.LedgerTransactionReversed.TYPE,
+            BalanceMonitorEvent.BalanceMonitorCreated.TYPE,
+            BalanceMonitorEvent.BalanceMonitorTriggered.TYPE,
+            BalanceMonitorEvent.BalanceMonitorRearmed.TYPE,
+            BalanceMonitorEvent.BalanceMonitorDeleted.TYPE);
 
     private static final Set<String> PUBLIC_SET = Set.copyOf(PUBLIC);
 

@@ -21,6 +21,11 @@ public final class RejectionProblems {
                     "amount must be an integer number of minor units from 1 to 10^12.");
             case "overdraft_limit_invalid" -> ApiException.field(ApiError.INVALID_REQUEST, "overdraft_limit",
                     "overdraft_limit must be an integer from 0 to 10^12.");
+            case "threshold_invalid" -> ApiException.field(ApiError.THRESHOLD_INVALID, "condition",
+                    "The threshold (condition.below or condition.above) must be an integer from -10^12 to 10^12.");
+            case "hysteresis_invalid" -> ApiException.field(ApiError.HYSTERESIS_INVALID, "condition.hysteresis",
+                    "condition.hysteresis must be an integer from 0 to 10^12.");
+            case "already_deleted" -> new ApiException(ApiError.INVALID_STATE, "The balance monitor was deleted already.");
             case "currency_mismatch" -> new ApiException(ApiError.CURRENCY_MISMATCH,
                     "The accounts and the amount must all be in one currency.");
             case "same_account" -> new ApiException(ApiError.SAME_ACCOUNT, "from_account and to_account are the same.");

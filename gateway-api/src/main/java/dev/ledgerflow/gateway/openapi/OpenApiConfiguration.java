@@ -44,6 +44,9 @@ class OpenApiConfiguration {
             Map.entry("Transfers", "Move money between two accounts of a merchant, at once and in full."),
             Map.entry("Ledger transactions", "Several postings at once, all or nothing: posted at once, or held (pending)"
                     + " to be posted in full or in part, voided, or expired later; posted ones can be reversed."),
+            Map.entry("Balance monitors", "Watch an account's available or posted balance: a monitor fires once"
+                    + " (balance_monitor.triggered, to webhooks and SSE) when the balance crosses its threshold, and"
+                    + " re-arms only after the balance is back past the threshold by its hysteresis."),
             Map.entry("Payments", "Card, UPI and wallet payments: created as processing, then authorized or failed by the"
                     + " processor; captured (automatically or by hand) or canceled; refunded in full or in part."),
             Map.entry("Checkout", "Hosted checkout sessions: a page a customer pays on, with its two keyless endpoints."),

@@ -162,5 +162,6 @@ public final class EventStreams {
             "payment.created", "payment.requires_capture", "payment.succeeded", "payment.failed", "payment.canceled",
             "refund.created", "refund.succeeded", "refund.failed", "payment.disputed", "payment.dispute_won",
             "payment.dispute_lost", "ledger_transaction.pending", "ledger_transaction.posted",
-            "ledger_transaction.voided", "ledger_transaction.expired", "ledger_transaction.reversed");
+            "ledger_transaction.voided", "ledger_transaction.expired", "ledger_transaction.reversed",
+            "balance_monitor.created", "balance_monitor.triggered", "balance_monitor.rearmed", "balance_monitor.deleted");
 }

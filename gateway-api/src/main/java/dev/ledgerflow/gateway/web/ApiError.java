@@ -7,6 +7,8 @@ public enum ApiError {
     CURRENCY_INVALID(400, "currency_invalid", "The currency is not valid"),
     CARD_NUMBER_INVALID(400, "card_number_invalid", "The card number is not valid"),
     VPA_INVALID(400, "vpa_invalid", "The UPI address is not valid"),
+    THRESHOLD_INVALID(400, "threshold_invalid", "The threshold is not valid"),
+    HYSTERESIS_INVALID(400, "hysteresis_invalid", "The hysteresis is not valid"),
     TEXT_INVALID(400, "text_invalid", "A text holds a character that cannot be stored"),
     URL_INVALID(400, "url_invalid", "The URL cannot be used as a webhook endpoint"),
     UNAUTHENTICATED(401, "unauthenticated", "Missing or invalid API key"),

@@ -101,7 +101,7 @@ class ProjectionAdminApiTest extends ApiTestBase {
                         .then())
                 .repeat(running::get)).subscribe(null, error -> failures.add(error.toString()));
 
-        for (String name : List.of("transactions", "volume", "account_entries")) {
+        for (String name : List.of("transactions", "volume", "account_entries", "balance_monitors")) {
             post("/admin/projections/" + name + "/rebuild").expectStatus().isAccepted()
                     .expectBody().jsonPath("$.projection").isEqualTo(name).jsonPath("$.generation").isEqualTo(2)
                     .jsonPath("$.status").isEqualTo("rebuilding");

@@ -51,7 +51,13 @@ import reactor.core.scheduler.Schedulers;
 class StatementBudgetTest extends ApiTestBase {
 
     static final int PAYMENTS = 400;
-    static final double STATEMENTS_PER_PAYMENT_MAX = 3;
+    /**
+     * 3 until the fourth projection ({@code balance_monitors}): every projection runs a page transaction
+     * (5 statements) per 50 ms while the log moves, whether or not the page holds its event types, so it
+     * added about 0.3 statements per payment here (measured 3.08-3.09 with it). The way back under 3: a
+     * projection that declares its event types skips pages without them (see docs/balance-monitors.md).
+     */
+    static final double STATEMENTS_PER_PAYMENT_MAX = 3.4;
     static final double IDLE_STATEMENTS_PER_SECOND_MAX = 5;
     static final Duration WAIT = Duration.ofSeconds(90);
     /** Marks the test's own statements, which are not the service's cost. */

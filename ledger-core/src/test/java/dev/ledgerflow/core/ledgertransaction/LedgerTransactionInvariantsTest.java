@@ -22,6 +22,13 @@ import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionState;
 import dev.ledgerflow.core.ledgertransaction.domain.Leg;
 import dev.ledgerflow.core.money.domain.CurrencyCode;
 import dev.ledgerflow.core.money.domain.Money;
+import dev.ledgerflow.core.payment.PaymentAggregate;
+import dev.ledgerflow.core.payment.domain.CaptureMethod;
+import dev.ledgerflow.core.payment.domain.FailureCode;
+import dev.ledgerflow.core.payment.domain.PaymentCommand;
+import dev.ledgerflow.core.payment.domain.PaymentSource;
+import dev.ledgerflow.core.transfer.TransferAggregate;
+import dev.ledgerflow.core.transfer.domain.TransferCommand.PostTransfer;
 import dev.ledgerflow.core.posting.domain.Posting;
 import dev.ledgerflow.testing.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -32,6 +39,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,15 +48,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Random sequences of ledger transaction commands (posted, pending, partial posts, voids, reversals,
- * deposits, over accounts in two currencies, some with overdraft limits) against the real store keep
- * every invariant after every step: a model that applies exactly the postings of accepted commands
- * equals the store's balances (so each command applied all its legs or none), no account's available
- * balance is ever negative nor its holds, and every currency sums to zero.
+ * Random sequences of commands (ledger transactions posted, pending, partly posted, voided and
+ * reversed; deposits; transfers; wallet payments authorized or failed, captured in full or in part,
+ * canceled, refunded, refunds completed or failed; over accounts in two currencies, some with
+ * overdraft limits) against the real store keep every invariant after every step: a model that
+ * applies exactly the postings of accepted commands equals the store's balances, no account's
+ * available balance is ever negative nor its holds, every currency sums to zero, and a refused ledger
+ * transaction left no event at all (all or nothing). A failure names its seed and prints the steps
+ * that led to it, one line each, so the sequence reads (and replays, by its seed) as a story.
  *
  * <p>A seeded generator rather than jqwik: jqwik (1.10, the last release) runs on JUnit Platform 1,
- * this build on JUnit 6, and its authors ask that it not be used by coding agents. Each seed is a
- * sequence; a failure names its seed and step, which replays it exactly.
+ * this build on JUnit 6, and its author asks that it not be used by AI coding agents (its Anti-AI
+ * Usage Clause since 1.10). Each seed is a sequence; a failure names its seed and prints its last 25
+ * steps (no automatic shrinking), and the seed replays it exactly.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LedgerTransactionInvariantsTest {
@@ -114,18 +126,39 @@ class LedgerTransactionInvariantsTest {
             apply(accounts, funded);
         }
         List<String> transactions = new ArrayList<>();
+        List<String> payments = new ArrayList<>();
+        List<String[]> refunds = new ArrayList<>();
+        List<String> story = new ArrayList<>();
         int[] outcomes = new int[2]; // accepted, refused
         for (int step = 0; step < STEPS; step++) {
-            String at = "seed " + seed + " step " + step;
             Instant now = Instant.now();
-            int choice = random.nextInt(10);
-            if (choice == 0) {
+            int choice = random.nextInt(16);
+            if (choice >= 10) {
+                var result = paymentStep(choice, random, merchant, ids, accounts, payments, refunds, now);
+                outcomes[result.getValue() instanceof CommandResult.Done<?, ?, ?> ? 0 : 1]++;
+                apply(accounts, result.getValue());
+                story.add(step + ": " + result.getKey() + " -> " + outcome(result.getValue()));
+            } else if (choice == 0) {
                 String account = ids.get(random.nextInt(ids.size()));
                 Model model = accounts.get(account);
                 String deposit = Ids.newId("dep", now);
+                long amount = 1 + random.nextInt(800);
                 var result = run(DepositAggregate.INSTANCE, deposit, true, new PostDeposit(deposit, merchant, account,
-                        model.currency, Money.of(1 + random.nextInt(800), model.currency), now), merchant);
+                        model.currency, Money.of(amount, model.currency), now), merchant);
                 apply(accounts, result);
+                story.add(step + ": deposit " + amount + " into " + name(ids, account) + " -> " + outcome(result));
+            } else if (choice == 9) {
+                String from = ids.get(random.nextInt(ids.size()));
+                String to = ids.get(random.nextInt(ids.size()));
+                Model source = accounts.get(from);
+                long amount = 1 + random.nextInt(900);
+                String transfer = Ids.newId("tr", now);
+                var result = run(TransferAggregate.INSTANCE, transfer, true, new PostTransfer(transfer, merchant, from,
+                        source.currency, to, accounts.get(to).currency, Money.of(amount, source.currency), null, now), merchant);
+                outcomes[result instanceof CommandResult.Done<?, ?, ?> ? 0 : 1]++;
+                apply(accounts, result);
+                story.add(step + ": transfer " + amount + " " + name(ids, from) + " -> " + name(ids, to) + " -> "
+                        + outcome(result));
             } else if (choice <= 5) {
                 List<Leg> legs = new ArrayList<>();
                 int count = 2 + random.nextInt(4);
@@ -151,9 +184,15 @@ class LedgerTransactionInvariantsTest {
                         currencies, null, Map.of(), pending, null, now), merchant);
                 if (result instanceof CommandResult.Done<?, ?, ?>) {
                     transactions.add(id);
+                } else {
+                    assertThat(store.readStream(StreamId.of(id)).collectList().block(WAIT))
+                            .as("seed " + seed + ": a refused ledger transaction leaves no event").isEmpty();
                 }
                 outcomes[result instanceof CommandResult.Done<?, ?, ?> ? 0 : 1]++;
                 apply(accounts, result);
+                story.add(step + ": " + (pending ? "pending " : "") + "ledger transaction " + id + " "
+                        + legs.stream().map(leg -> name(ids, leg.fromAccountId()) + "->" + name(ids, leg.toAccountId())
+                                + " " + leg.amount().amountMinor()).toList() + " -> " + outcome(result));
             } else if (!transactions.isEmpty()) {
                 String id = transactions.get(random.nextInt(transactions.size()));
                 LedgerTransactionCommand command = switch (choice) {
@@ -165,8 +204,11 @@ class LedgerTransactionInvariantsTest {
                 var result = run(LedgerTransactionAggregate.INSTANCE, id, false, command, merchant);
                 outcomes[result instanceof CommandResult.Done<?, ?, ?> ? 0 : 1]++;
                 apply(accounts, result);
+                story.add(step + ": " + command + " -> " + outcome(result));
             }
-            check(at, accounts);
+            List<String> recent = story.subList(Math.max(0, story.size() - 25), story.size());
+            check("seed " + seed + " after the steps (accounts a0..a5; a4, a5 in EUR):\n  " + String.join("\n  ", recent)
+                    + "\n", accounts);
         }
         assertThat(outcomes[0]).as("accepted commands of " + outcomes[0] + " + " + outcomes[1]).isGreaterThan(10);
         assertThat(outcomes[1]).as("refused commands (funds, state, currency)").isGreaterThan(10);
@@ -181,6 +223,68 @@ class LedgerTransactionInvariantsTest {
                 assertThat(state.postedMinor().get(i)).isBetween(0L, state.legs().get(i).amount().amountMinor());
             }
         }
+    }
+
+    /** A wallet payment's step: create, the processor's outcome, capture or cancel, refund, the refund's outcome. */
+    private Map.Entry<String, CommandResult<?, ?, ?>> paymentStep(int choice, Random random, String merchant,
+            List<String> ids, Map<String, Model> accounts, List<String> payments, List<String[]> refunds, Instant now) {
+        if (choice == 10 || payments.isEmpty()) {
+            String account = ids.get(random.nextInt(ids.size()));
+            CurrencyCode currency = accounts.get(account).currency;
+            String id = Ids.newId("pay", now);
+            long amount = 1 + random.nextInt(700);
+            var result = run(PaymentAggregate.INSTANCE, id, true, new PaymentCommand.CreatePayment(id, merchant,
+                    Money.of(amount, currency), random.nextBoolean() ? CaptureMethod.MANUAL : CaptureMethod.AUTOMATIC,
+                    new PaymentSource.Wallet(account, currency), null, Map.of(), now), merchant);
+            if (result instanceof CommandResult.Done<?, ?, ?>) {
+                payments.add(id);
+            }
+            return Map.entry("wallet payment " + id + " of " + amount + " from " + name(ids, account), result);
+        }
+        String payment = payments.get(random.nextInt(payments.size()));
+        PaymentCommand command = switch (choice) {
+            case 11 -> random.nextInt(4) == 0
+                    ? new PaymentCommand.FailPayment(payment, FailureCode.INSUFFICIENT_FUNDS, now)
+                    : new PaymentCommand.AuthorizePayment(payment, now);
+            case 12 -> switch (random.nextInt(3)) {
+                case 0 -> new PaymentCommand.CancelPayment(payment, now);
+                case 1 -> new PaymentCommand.CapturePayment(payment, OptionalLong.empty(), now);
+                default -> new PaymentCommand.CapturePayment(payment, OptionalLong.of(1 + random.nextInt(500)), now);
+            };
+            case 13, 14 -> {
+                String refund = Ids.newId("re", now);
+                refunds.add(new String[] {payment, refund});
+                yield new PaymentCommand.CreateRefund(payment, refund,
+                        random.nextBoolean() ? OptionalLong.empty() : OptionalLong.of(1 + random.nextInt(400)), null, now);
+            }
+            default -> {
+                if (refunds.isEmpty()) {
+                    yield new PaymentCommand.AuthorizePayment(payment, now);
+                }
+                String[] refund = refunds.get(random.nextInt(refunds.size()));
+                payment = refund[0];
+                yield random.nextInt(3) == 0
+                        ? new PaymentCommand.FailRefund(refund[0], refund[1], FailureCode.PROCESSING_ERROR, now)
+                        : new PaymentCommand.CompleteRefund(refund[0], refund[1], now);
+            }
+        };
+        return Map.entry(command.toString(), run(PaymentAggregate.INSTANCE, payment, false, command, merchant));
+    }
+
+    /** An account as the story names it: a0 … a5, in the order they were opened. */
+    private static String name(List<String> ids, String account) {
+        int index = ids.indexOf(account);
+        return index < 0 ? account : "a" + index;
+    }
+
+    private static String outcome(CommandResult<?, ?, ?> result) {
+        return switch (result) {
+            case CommandResult.Done<?, ?, ?> done -> "done";
+            case CommandResult.AlreadyDone<?, ?, ?> done -> "already done";
+            case CommandResult.Rejected<?, ?, ?> rejected -> "refused " + rejected.rejection();
+            case CommandResult.StoreRejected<?, ?, ?> rejected -> "refused by the store " + rejected.rejection();
+            default -> result.toString();
+        };
     }
 
     private <C, S, E, R extends dev.ledgerflow.core.decider.Rejection> CommandResult<S, E, R> run(

@@ -1,6 +1,10 @@
 package dev.ledgerflow.projections.testing;
 
 import dev.ledgerflow.core.account.AccountAggregate;
+import dev.ledgerflow.core.balancemonitor.BalanceMonitorAggregate;
+import dev.ledgerflow.core.balancemonitor.domain.BalanceMonitorCommand.AccountFacts;
+import dev.ledgerflow.core.balancemonitor.domain.BalanceMonitorCommand.CreateBalanceMonitor;
+import dev.ledgerflow.core.balancemonitor.domain.Condition;
 import dev.ledgerflow.core.account.domain.AccountCommand.OpenAccount;
 import dev.ledgerflow.core.codec.EventMetadata;
 import dev.ledgerflow.core.command.CommandExecutor;
@@ -88,8 +92,19 @@ public final class RandomWorkload {
         Instant now = Instant.now();
         Account account = new Account(Ids.newId("acc", now), CURRENCIES.get(random.nextInt(CURRENCIES.size())));
         accounts.add(account);
+        long overdraftLimit = random.nextInt(3) * 1_000L;
         return run(AccountAggregate.INSTANCE, account.id(), true, new OpenAccount(account.id(), merchant, account.currency(),
-                random.nextInt(3) * 1_000L, Map.of("n", Integer.toString(accounts.size())), now));
+                overdraftLimit, Map.of("n", Integer.toString(accounts.size())), now))
+                .then(Mono.defer(() -> watch(account, overdraftLimit)));
+    }
+
+    /** Every account gets a balance monitor (below 1,000 available, re-armed at 1,500): the monitors projection has rows. */
+    private Mono<Void> watch(Account account, long overdraftLimit) {
+        Instant now = Instant.now();
+        String id = Ids.newId("bm", now);
+        return run(BalanceMonitorAggregate.INSTANCE, id, true, new CreateBalanceMonitor(id, merchant, account.id(),
+                new AccountFacts(account.id(), merchant, account.currency(), overdraftLimit),
+                new Condition(Condition.Field.AVAILABLE, Condition.Operator.BELOW, 1_000, 500), null, now));
     }
 
     private Mono<Void> deposit() {
