@@ -12,12 +12,23 @@ import java.time.Duration;
  */
 public record PartitionedConsumer(String name, LeaseCoordinator.Membership membership) implements AutoCloseable {
 
+    /** The consumer over the coordinator's partitions: its share of the log, with N instances. */
     public static PartitionedConsumer join(FeedConsumer consumer, LeaseCoordinator coordinator, boolean enabled) {
+        return join(consumer, coordinator.settings().partitions(), coordinator, enabled);
+    }
+
+    /** The consumer single-active: one partition, the whole log, held by one instance at a time. */
+    public static PartitionedConsumer singleActive(FeedConsumer consumer, LeaseCoordinator coordinator, boolean enabled) {
+        return join(consumer, 1, coordinator, enabled);
+    }
+
+    private static PartitionedConsumer join(FeedConsumer consumer, int partitions, LeaseCoordinator coordinator,
+            boolean enabled) {
         if (!enabled) {
             return new PartitionedConsumer(consumer.name(), null);
         }
-        return new PartitionedConsumer(consumer.name(), PartitionedFeed.join(consumer,
-                coordinator.settings().partitions(), coordinator).block(Duration.ofMinutes(1)));
+        return new PartitionedConsumer(consumer.name(),
+                PartitionedFeed.join(consumer, partitions, coordinator).block(Duration.ofMinutes(1)));
     }
 
     @Override

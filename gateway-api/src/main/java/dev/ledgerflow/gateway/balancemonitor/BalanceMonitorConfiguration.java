@@ -1,16 +1,16 @@
-package dev.ledgerflow.gateway.config;
+package dev.ledgerflow.gateway.balancemonitor;
 
 import dev.ledgerflow.core.balancemonitor.BalanceMonitorEvaluator;
 import dev.ledgerflow.core.cluster.LeaseCoordinator;
-import dev.ledgerflow.core.cluster.PartitionedFeed;
 import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
 import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
+import dev.ledgerflow.gateway.cluster.PartitionedConsumer;
+import dev.ledgerflow.gateway.config.ConsumersProperties;
 import dev.ledgerflow.projections.balancemonitor.BalanceMonitorQueries;
 import dev.ledgerflow.projections.projector.Projections;
 import io.r2dbc.pool.ConnectionPool;
-import java.time.Duration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -36,13 +36,9 @@ class BalanceMonitorConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    ClusterConfiguration.PartitionedConsumer balanceMonitorLease(FeedConsumer balanceMonitorConsumer,
+    PartitionedConsumer balanceMonitorLease(FeedConsumer balanceMonitorConsumer,
             LeaseCoordinator coordinator, ConsumersProperties consumers) {
-        if (!consumers.enabled()) {
-            return new ClusterConfiguration.PartitionedConsumer(balanceMonitorConsumer.name(), null);
-        }
-        return new ClusterConfiguration.PartitionedConsumer(balanceMonitorConsumer.name(),
-                PartitionedFeed.join(balanceMonitorConsumer, 1, coordinator).block(Duration.ofMinutes(1)));
+        return PartitionedConsumer.singleActive(balanceMonitorConsumer, coordinator, consumers.enabled());
     }
 
     @Bean
