@@ -117,14 +117,21 @@ final class Chaos {
             for (String scenario : scenarios) {
                 System.out.println();
                 System.out.println("Chaos scenario: " + scenario);
-                switch (scenario) {
-                    case "service" -> killService();
-                    case "postgres" -> killPostgres();
-                    case "redis" -> redisLost();
-                    case "kafka" -> kafkaRestart();
-                    case "read-only" -> readOnly();
-                    case "slow" -> slowReceivers();
-                    default -> throw new IllegalArgumentException(scenario);
+                try {
+                    switch (scenario) {
+                        case "service" -> killService();
+                        case "postgres" -> killPostgres();
+                        case "redis" -> redisLost();
+                        case "kafka" -> kafkaRestart();
+                        case "read-only" -> readOnly();
+                        case "slow" -> slowReceivers();
+                        default -> throw new IllegalArgumentException(scenario);
+                    }
+                } catch (Exception e) {
+                    // The service did not come back (or a server): the run stops here, with a report of what it saw.
+                    e.printStackTrace(System.out);
+                    failIfNot(new Checks.Outcome(scenario + ": the scenario ran to its end", false, "aborted: " + e));
+                    break;
                 }
             }
         } finally {
@@ -190,6 +197,7 @@ final class Chaos {
         for (int round = 1; round <= killRounds; round++) {
             ChaosLoad.Phase phase = new ChaosLoad.Phase("kill -9 service, round " + round);
             long[] times = new long[3];
+            boolean[] restarted = {false};
             Thread fault = Thread.ofVirtual().start(() -> {
                 try {
                     Thread.sleep(phaseLength.toMillis() / 3);
@@ -199,6 +207,7 @@ final class Chaos {
                     System.out.println("  killed the service (SIGKILL); restarting it");
                     service = service.restart();
                     times[1] = System.nanoTime();
+                    restarted[0] = true;
                     System.out.printf("  service up again after %.1f s (pid %d)%n", (times[1] - times[0]) / 1e9, service.pid());
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -206,6 +215,10 @@ final class Chaos {
             });
             load.run(phase, rate, phaseLength);
             fault.join();
+            if (!restarted[0]) {
+                throw new IllegalStateException("the service did not start again after kill -9 (round " + round + "); see "
+                        + service.log());
+            }
             String recovery = String.format("%.1f s to restart; first 2xx %.1f s after the kill", (times[1] - times[0]) / 1e9,
                     seconds(times[0], phase.firstAckAfter.get()));
             finish(phase, recovery, true);
@@ -461,9 +474,13 @@ final class Chaos {
         long voidedUnanswered = checks.count("select count(*) from acquirer_charges where outcome = 'voided' and voided_at is null");
         long failedOnTimeout = checks.count("select count(*) from events where type = 'payment.failed' and stream_id like 'pay_%'"
                 + " and lower(coalesce(payload -> 'event' ->> 'failure_code', payload -> 'data' ->> 'failure_code')) = 'timeout'");
-        outcomes.add(new Checks.Outcome("no failed payment left charged at the acquirer (charged, then failed without a void)",
-                failedButCharged == 0, String.format("%d failed payments charged; since the start: %d payments failed on timeout, %d"
-                        + " approvals voided after their caller gave up, %d requests voided before any answer", failedButCharged,
+        // And the other way round: no payment the log authorized was voided at the acquirer.
+        long authorizedButVoided = checks.count("select count(*) from acquirer_charges a where a.outcome = 'voided' and exists"
+                + " (select 1 from events e where e.stream_id = a.payment_id and e.type in ('payment.requires_capture', 'payment.succeeded'))");
+        outcomes.add(new Checks.Outcome("the acquirer agrees with the log: no failed payment left charged (approved, not voided), no"
+                + " authorized payment voided", failedButCharged == 0 && authorizedButVoided == 0, String.format("%d failed payments"
+                        + " charged, %d authorized payments voided; since the start: %d payments failed on timeout, %d approvals voided"
+                        + " after the payment failed, %d requests voided before any answer", failedButCharged, authorizedButVoided,
                         failedOnTimeout, voidedApprovals, voidedUnanswered)));
         outcomes.add(checks.booksBalance());
         long behind = EndToEnd.ProjectionLag.waitUntilCaughtUp(http, service.adminKey, DRAIN_MAX);
