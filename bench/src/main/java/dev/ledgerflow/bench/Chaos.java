@@ -410,6 +410,7 @@ final class Chaos {
                     + " 120 s", phase.name, statuses, phase.connectionErrors.sum(), phase.gaveUp.sum()));
             if (!phase.serverErrorSamples.isEmpty()) {
                 notes.add(phase.name + ": the first 5xx answers: " + String.join("; ", phase.serverErrorSamples));
+                phase.serverErrorSamples.forEach(sample -> System.out.println("  5xx: " + sample)); // kept should the run not end
             }
         }
         long lost = 0;
