@@ -67,6 +67,8 @@ final class ChaosLoad {
         final LongAdder serverErrors = new LongAdder();
         final LongAdder internalErrors = new LongAdder();
         final LongAdder unavailable = new LongAdder();
+        /** 503 {@code overloaded}: admission control refused a write at once (the machine is saturated), whatever the fault. */
+        final LongAdder overloaded = new LongAdder();
         final LongAdder connectionErrors = new LongAdder();
         final LongAdder gaveUp = new LongAdder();
         final LongAdder notSent = new LongAdder();
@@ -215,6 +217,9 @@ final class ChaosLoad {
                         phase.serverErrors.increment();
                         if (answer.status() == 500) {
                             phase.internalErrors.increment();
+                        }
+                        if (answer.status() == 503 && answer.body().contains("\"overloaded\"")) {
+                            phase.overloaded.increment();
                         }
                         if (answer.status() == 503 && answer.body().contains("\"unavailable\"")) {
                             phase.unavailable.increment();
