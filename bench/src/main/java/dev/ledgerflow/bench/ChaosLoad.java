@@ -16,6 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import reactor.core.publisher.Mono;
@@ -36,6 +38,8 @@ final class ChaosLoad {
 
     private static final Duration RETRY_FOR = Duration.ofSeconds(120);
     private static final int IN_FLIGHT_MAX = 2_000;
+    private static final int SERVER_ERROR_SAMPLES = 5;
+    private static final Pattern PROBLEM_CODE = Pattern.compile("\"code\"\\s*:\\s*\"([^\"]+)\"");
 
     private final Http http;
     private final String merchantKey;
@@ -63,6 +67,8 @@ final class ChaosLoad {
         final LongAdder serverErrors = new LongAdder();
         final LongAdder internalErrors = new LongAdder();
         final LongAdder unavailable = new LongAdder();
+        /** 503 {@code overloaded}: admission control refused a write at once (the machine is saturated), whatever the fault. */
+        final LongAdder overloaded = new LongAdder();
         final LongAdder connectionErrors = new LongAdder();
         final LongAdder gaveUp = new LongAdder();
         final LongAdder notSent = new LongAdder();
@@ -75,6 +81,9 @@ final class ChaosLoad {
         final Recorder unavailableLatency = new Recorder(3_600_000_000L, 3);
         final AtomicLong firstAckAfter = new AtomicLong(Long.MAX_VALUE);
         volatile long markNanos = Long.MAX_VALUE;
+        /** The first few 5xx answers, as {@code status code request (latency)}: what a 5xx was, in the report. */
+        final ConcurrentLinkedQueue<String> serverErrorSamples = new ConcurrentLinkedQueue<>();
+        private final long startedNanos = System.nanoTime();
 
         Phase(String name) {
             this.name = name;
@@ -88,6 +97,18 @@ final class ChaosLoad {
         void mark() {
             firstAckAfter.set(Long.MAX_VALUE);
             markNanos = System.nanoTime();
+        }
+
+        /** Keeps one 5xx answer, up to {@link #SERVER_ERROR_SAMPLES}: its status, problem code, request and when. */
+        void serverError(Request request, int status, String body, long micros) {
+            if (serverErrors.sum() >= SERVER_ERROR_SAMPLES) {
+                return;
+            }
+            Matcher code = PROBLEM_CODE.matcher(body);
+            String excerpt = body.length() > 300 ? body.substring(0, 300) + "…" : body;
+            serverErrorSamples.add(String.format("%d %s to POST %s (key %s) %.1f s into the phase, answered in %.1f ms: %s", status,
+                    code.find() ? code.group(1) : "(no problem code)", request.path(), request.key(),
+                    (System.nanoTime() - startedNanos) / 1e9, micros / 1e3, excerpt.replace('\n', ' ').replace('|', '/')));
         }
 
         List<String> ids(Kind... kinds) {
@@ -130,7 +151,7 @@ final class ChaosLoad {
         }
     }
 
-    private record Request(Kind kind, String path, String body, String key, Ack of) {}
+    record Request(Kind kind, String path, String body, String key, Ack of) {}
 
     private Request next() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -192,9 +213,13 @@ final class ChaosLoad {
                         phase.statuses.computeIfAbsent(answer.status(), s -> new LongAdder()).increment();
                     }
                     if (answer.status() >= 500) {
+                        phase.serverError(request, answer.status(), answer.body(), micros);
                         phase.serverErrors.increment();
                         if (answer.status() == 500) {
                             phase.internalErrors.increment();
+                        }
+                        if (answer.status() == 503 && answer.body().contains("\"overloaded\"")) {
+                            phase.overloaded.increment();
                         }
                         if (answer.status() == 503 && answer.body().contains("\"unavailable\"")) {
                             phase.unavailable.increment();

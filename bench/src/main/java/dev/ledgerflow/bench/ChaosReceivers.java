@@ -101,6 +101,8 @@ final class ChaosReceivers {
     /** Answers 204, but only after {@code delay}: a slow receiver. */
     static final class Slow implements AutoCloseable {
         final LongAdder received = new LongAdder();
+        /** Requests held for the whole delay before the answer (the sender may have stopped waiting by then). */
+        final LongAdder heldFull = new LongAdder();
         private final DisposableServer server;
 
         Slow(Duration delay) {
@@ -108,6 +110,7 @@ final class ChaosReceivers {
                     .route(routes -> routes.post("/hooks", (request, response) -> request.receive().then()
                             .then(Mono.fromRunnable(received::increment))
                             .then(Mono.delay(delay))
+                            .then(Mono.fromRunnable(heldFull::increment))
                             .then(response.status(204).send())))
                     .bindNow();
         }

@@ -131,6 +131,9 @@ final class ServiceProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** How long a start may take before the harness gives up on it. */
+    private static final long START_WAIT_SECONDS = 600;
+
     private static ServiceProcess launch(List<String> command, Map<String, String> environment, Path workDirectory,
             Path data, int port, String adminKey, String knownJdbcUrl, String instanceId, int knownRedisPort)
             throws IOException, InterruptedException {
@@ -178,7 +181,8 @@ final class ServiceProcess implements AutoCloseable {
         pump.setDaemon(true);
         pump.start();
         try {
-            started.get(180, TimeUnit.SECONDS);
+            // A restart on a saturated machine (other builds, the load generator's retries) took 173 s in a chaos run.
+            started.get(START_WAIT_SECONDS, TimeUnit.SECONDS);
             String jdbcUrl = knownJdbcUrl != null ? knownJdbcUrl
                     : "jdbc:postgresql://localhost:" + postgresPort.get(1, TimeUnit.SECONDS) + "/ledgerflow?user=postgres";
             return new ServiceProcess(process, port, adminKey, jdbcUrl, kafkaBootstrap.getNow(null),

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.resolver.NoopAddressResolverGroup;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,12 @@ public final class WebhookSender implements AutoCloseable {
 
     static final int RESPONSE_EXCERPT_BYTES = 1024;
     static final String USER_AGENT = "Ledgerflow-Webhooks/1.0";
+    /**
+     * How long a kept-alive connection may sit idle in the pool and still be reused: below the shortest
+     * keep-alive timeout common among receivers (5 s: Node.js, Apache httpd), so the sender does not reuse
+     * a connection in the moment the receiver closes it. A busy receiver keeps its connections in use.
+     */
+    static final Duration IDLE_MAX = Duration.ofSeconds(3);
 
     private final ConnectionProvider connections;
     private final HttpClient plain;
@@ -58,7 +65,7 @@ public final class WebhookSender implements AutoCloseable {
         this.connections = ConnectionProvider.builder("ledgerflow-webhooks")
                 .maxConnections(500)
                 .pendingAcquireTimeout(requestTimeout)
-                .maxIdleTime(Duration.ofSeconds(30))
+                .maxIdleTime(IDLE_MAX)
                 .build();
         this.plain = HttpClient.create(connections)
                 .resolver(NoopAddressResolverGroup.INSTANCE)
@@ -118,9 +125,16 @@ public final class WebhookSender implements AutoCloseable {
                 // idle ones after a few seconds) fails before any answer: send once more at once, on a
                 // new connection, rather than wait for the retry schedule. A receiver that got the
                 // first copy sees the same webhook-id twice, as at-least-once allows.
-                .retryWhen(Retry.max(1).filter(PrematureCloseException.class::isInstance))
+                .retryWhen(Retry.max(1).filter(WebhookSender::closedByReceiver))
                 .timeout(requestTimeout)
                 .onErrorResume(error -> Mono.just(new AttemptResult(startedAt, elapsed(started), null, null, describe(error), null)));
+    }
+
+    /** The receiver closed the connection under the request: with a FIN (prematurely closed) or a reset. */
+    static boolean closedByReceiver(Throwable error) {
+        return error instanceof PrematureCloseException
+                || error instanceof IOException && !(error instanceof ConnectException) && error.getMessage() != null
+                        && error.getMessage().contains("Connection reset");
     }
 
     /** The URL's host (an IPv6 literal in brackets), with its port unless that is the scheme's default. */

@@ -231,7 +231,10 @@ class WebhookDeliveryTest {
     void after_flushall_mid_run_delivery_resumes_by_itself_and_completes_everything() throws Exception {
         EmbeddedRedisServer privateRedis = EmbeddedRedisServer.start(Files.createTempDirectory("webhook-flush"), false, 0);
         closeAfter.add(privateRedis);
-        WebhookHarness h = harness(privateRedis.url(), WebhookHarness.testSettings(QUICK_RETRIES)).startService();
+        // Requests may take 5 s (the other tests' 1 s is about timeouts; this one is not): on a starved machine
+        // (load average 35 on 2 cores) every attempt timed out at 1 s, retried every 200 ms, for 45 s.
+        WebhookHarness h = harness(privateRedis.url(), WebhookHarness.testSettings(QUICK_RETRIES)
+                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10))).startService();
         h.endpoint("mer_a", receiver.url("/hook"), "*");
         // Every event fails its first attempt, so retries are scheduled when Redis loses everything.
         Set<String> failedOnce = ConcurrentHashMap.newKeySet();
@@ -241,7 +244,9 @@ class WebhookDeliveryTest {
         for (int i = 0; i < 20; i++) {
             events.add(h.append("mer_a", "payment.created", payment("pay_" + i, "processing")));
         }
-        await().atMost(LONG_WAIT).until(() -> failedOnce.size() >= 5);
+        // Retries are scheduled once failures are recorded in PostgreSQL (every first attempt fails), not
+        // when the receiver answered 500: wait for that, so the FLUSHALL does hit scheduled retries.
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").stream().filter(d -> d.attempts() >= 1).count() >= 5);
         RedisClient admin = RedisClient.create(privateRedis.url());
         try (var connection = admin.connect()) {
             connection.sync().flushall();
@@ -252,8 +257,9 @@ class WebhookDeliveryTest {
             events.add(h.append("mer_a", "payment.created", payment("pay_" + i, "processing")));
         }
 
-        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").size() == 40
-                && h.deliveriesOf("mer_a").stream().allMatch(d -> d.status().equals("succeeded")));
+        // On a timeout this names the deliveries not finished and where they are stuck.
+        await().atMost(LONG_WAIT).untilAsserted(() -> assertThat(h.deliveriesOf("mer_a")).hasSize(40)
+                .allSatisfy(d -> assertThat(d.status()).as("%s", d).isEqualTo("succeeded")));
         Set<String> delivered = receiver.received().stream().filter(r -> failedOnce.contains(r.webhookId()))
                 .map(Received::webhookId).collect(Collectors.toSet());
         assertThat(delivered).isEqualTo(events);

@@ -219,6 +219,81 @@ class WebhookSenderTest {
         }
     }
 
+    @Test
+    void a_connection_idle_past_the_pool_limit_is_not_reused_so_a_receiver_closing_idle_ones_after_5_s_never_races_it()
+            throws Exception {
+        // Node.js and Apache httpd close a kept-alive connection 5 s after its last request. A sender that
+        // reuses one about then writes its request as the receiver closes: the request is lost with the
+        // connection. The pool hands out no connection idle for WebhookSender.IDLE_MAX (3 s) or longer.
+        DisposableServer server = HttpServer.create().host("127.0.0.1").port(0)
+                .idleTimeout(Duration.ofSeconds(5))
+                .handle((request, response) -> request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                        .flatMap(body -> {
+                            seen.add(seen(request, body));
+                            return response.status(204).send();
+                        }))
+                .bindNow();
+        closeAfter.add(server::disposeNow);
+        WebhookSender sender = sender();
+        var destination = pinned("http://" + HOST + ":" + server.port() + "/hooks", "127.0.0.1");
+        assertThat(post(sender, destination).statusCode()).isEqualTo(204);
+        await().atMost(WAIT).until(() -> post(sender, destination).statusCode() == 204
+                && seen.getLast().clientPort() == seen.getFirst().clientPort());
+        int keptAlive = seen.getLast().clientPort();
+
+        // Idle for longer than the pool keeps a connection, and less than the receiver does.
+        Thread.sleep(WebhookSender.IDLE_MAX.plusSeconds(1).toMillis());
+        AttemptResult afterIdle = post(sender, destination);
+
+        assertThat(afterIdle.statusCode()).as(afterIdle.error()).isEqualTo(204);
+        assertThat(seen.getLast().clientPort()).as("sent on a new connection, not on the one idle for 4 s").isNotEqualTo(keptAlive);
+        assertThat(WebhookSender.IDLE_MAX).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void a_connection_reset_before_any_answer_is_tried_once_more_on_a_new_one() throws Exception {
+        // As above, but the receiver drops the first connection with a reset (RST) rather than a FIN.
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<String> requests = new CopyOnWriteArrayList<>();
+            Thread receiver = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int connection = 1; connection <= 2; connection++) {
+                        try (var socket = listener.accept()) {
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                                    StandardCharsets.ISO_8859_1));
+                            requests.add(in.readLine());
+                            if (connection == 1) {
+                                socket.setSoLinger(true, 0); // close() sends RST
+                            } else {
+                                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n"
+                                        + "connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                socket.getOutputStream().flush();
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    // the test fails on what the sender reports
+                }
+            });
+            WebhookSender sender = sender();
+
+            AttemptResult result = post(sender, pinned("http://" + HOST + ":" + listener.getLocalPort() + "/hooks", "127.0.0.1"));
+
+            assertThat(result.statusCode()).as(result.error()).isEqualTo(200);
+            assertThat(requests).containsExactly("POST /hooks HTTP/1.1", "POST /hooks HTTP/1.1");
+            receiver.join(WAIT.toMillis());
+        }
+    }
+
+    @Test
+    void only_a_connection_the_receiver_closed_or_reset_is_tried_again_at_once() {
+        assertThat(WebhookSender.closedByReceiver(new java.net.SocketException("Connection reset"))).isTrue();
+        assertThat(WebhookSender.closedByReceiver(new IOException("recvAddress(..) failed: Connection reset by peer"))).isTrue();
+        assertThat(WebhookSender.closedByReceiver(new java.net.ConnectException("Connection refused"))).isFalse();
+        assertThat(WebhookSender.closedByReceiver(new java.util.concurrent.TimeoutException())).isFalse();
+        assertThat(WebhookSender.closedByReceiver(new IOException("Broken pipe"))).isFalse();
+    }
+
     private WebhookSender sender(X509Certificate... trusted) {
         WebhookSender sender = new WebhookSender(REQUEST_TIMEOUT, trusted);
         closeAfter.add(sender);

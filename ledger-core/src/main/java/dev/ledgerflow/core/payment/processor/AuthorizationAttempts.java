@@ -67,18 +67,20 @@ final class AuthorizationAttempts {
                             error instanceof TimeoutException ? FailureCode.TIMEOUT : FailureCode.PROCESSING_ERROR;
                     log.info("Authorization of {} gave up after {} attempts: {} ({})", request.paymentId(),
                             settings.attemptsMax(), code, error.toString());
-                    return giveUp(request).thenReturn(new Outcome.Failed(code));
+                    return Mono.just(new Outcome.Failed(code));
                 });
     }
 
     /**
-     * An attempt that timed out may still have been approved (the acquirer decided after the caller
-     * stopped waiting): before the payment is failed, the request is voided at the acquirer, so a
-     * failed payment never leaves money reserved or charged. Retried like the attempts; if the acquirer
-     * cannot be reached for that either, the error goes to the feed, which hands the event over again
-     * (the payment stays processing until the outcome is known).
+     * Voids the request at the acquirer: an attempt that timed out may still have been approved (the
+     * acquirer decided after the caller stopped waiting), or be approved later. The processor calls it
+     * once the payment is failed in the log (never before: a run handed a stale state could otherwise
+     * void the approval of a payment that succeeded), and for an approval that came after a cancel, so
+     * a failed or canceled payment never leaves money reserved or charged. Retried like the attempts;
+     * if the acquirer cannot be reached for that either, the error goes to the feed, which hands the
+     * event over again, and the processor voids a payment failed on timeouts again.
      */
-    private Mono<Void> giveUp(AuthorizationRequest request) {
+    Mono<Void> giveUp(AuthorizationRequest request) {
         return Mono.defer(() -> acquirer.voidAuthorization(request))
                 .timeout(settings.attemptTimeout())
                 .retryWhen(Retry.backoff(settings.attemptsMax() - 1L, settings.retryDelayFirst())
@@ -87,7 +89,8 @@ final class AuthorizationAttempts {
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 .doOnNext(voided -> {
                     if (voided) {
-                        log.warn("Authorization of {} was approved after its caller gave up: voided", request.paymentId());
+                        log.warn("Authorization of {} was approved after its caller gave up or the payment was canceled: voided",
+                                request.paymentId());
                     }
                 })
                 .then();

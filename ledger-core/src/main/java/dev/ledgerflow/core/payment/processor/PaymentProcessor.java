@@ -12,6 +12,7 @@ import dev.ledgerflow.core.feed.CheckpointStore;
 import dev.ledgerflow.core.feed.FeedConsumer;
 import dev.ledgerflow.core.feed.FeedHandler;
 import dev.ledgerflow.core.payment.PaymentAggregate;
+import dev.ledgerflow.core.payment.domain.FailureCode;
 import dev.ledgerflow.core.payment.domain.PaymentCommand;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.AuthorizePayment;
 import dev.ledgerflow.core.payment.domain.PaymentCommand.CompleteRefund;
@@ -136,9 +137,12 @@ public final class PaymentProcessor implements FeedHandler {
                 : commands.load(PAYMENTS, stream); // not the first event: a corrupt stream, let the decider see it
         return known.flatMap(loaded -> {
             // Handed over again after a restart, or canceled meanwhile: don't ask the acquirer again.
-            if (!(loaded.state() instanceof PaymentState.Payment payment)
-                    || payment.status() != PaymentStatus.PROCESSING) {
+            if (!(loaded.state() instanceof PaymentState.Payment payment)) {
                 return Mono.empty();
+            }
+            if (payment.status() != PaymentStatus.PROCESSING) {
+                // Failed on timeouts, then handed over again because its void did not finish: void it again.
+                return gaveUp(payment.failureCode()) ? voidAuthorization(created) : Mono.empty();
             }
             metrics.started(created.source());
             return switch (created.source()) {
@@ -157,13 +161,45 @@ public final class PaymentProcessor implements FeedHandler {
     private Mono<Void> authorize(PaymentCreated created, Instrument instrument, StreamId stream, EventMetadata metadata,
             CommandExecutor.Loaded<PaymentState> loaded) {
         AuthorizationRequest request = new AuthorizationRequest(created.paymentId(), created.amount(), instrument);
+        // The log decides first, the acquirer follows: an authorization is voided only once the payment
+        // is failed or canceled in the log, never because this run gave up on a state it knew (a stale one,
+        // handed over again after a restart, may be a payment the log already has as succeeded).
         return authorizations.authorize(request).flatMap(outcome -> switch (outcome) {
-            case Outcome.Authorized authorized -> execute(stream, new AuthorizePayment(created.paymentId(), clock.instant()),
-                    metadata, loaded, () -> metrics.authorized(created.source()));
-            case Outcome.Failed failed -> execute(stream,
+            // Approved, but the payment moved on meanwhile (canceled, or failed by an earlier run): money is
+            // reserved for a payment that no longer wants it, so the authorization is voided.
+            case Outcome.Authorized authorized -> outcome(stream, new AuthorizePayment(created.paymentId(), clock.instant()),
+                    metadata, loaded, () -> metrics.authorized(created.source()))
+                    .flatMap(result -> result instanceof CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected
+                            && rejected.rejection() == PaymentRejection.INVALID_STATE
+                            ? authorizations.giveUp(request) : Mono.<Void>empty());
+            // Given up on timeouts: an attempt may still be approved (or be on its way), so once the payment
+            // is failed in the log its authorization is voided (a late approval is then refused).
+            case Outcome.Failed failed -> outcome(stream,
                     new FailPayment(created.paymentId(), failed.failureCode(), clock.instant()), metadata, loaded,
-                    () -> metrics.failed(created.source(), failed.failureCode()));
+                    () -> metrics.failed(created.source(), failed.failureCode()))
+                    .flatMap(result -> gaveUp(failed.failureCode()) && failedInLog(result)
+                            ? authorizations.giveUp(request) : Mono.<Void>empty());
         });
+    }
+
+    /** The processor gave up on the acquirer (as opposed to a decline): an approval may exist that nobody used. */
+    private static boolean gaveUp(FailureCode code) {
+        return code == FailureCode.TIMEOUT || code == FailureCode.PROCESSING_ERROR;
+    }
+
+    private static boolean failedInLog(CommandResult<PaymentState, PaymentEvent, PaymentRejection> result) {
+        return result instanceof CommandResult.Done<PaymentState, PaymentEvent, PaymentRejection>
+                || result instanceof CommandResult.AlreadyDone<PaymentState, PaymentEvent, PaymentRejection>;
+    }
+
+    private Mono<Void> voidAuthorization(PaymentCreated created) {
+        Instrument instrument = switch (created.source()) {
+            case PaymentSource.Card card -> new Instrument.CardToken(card.acquirerToken());
+            case PaymentSource.Upi upi -> new Instrument.UpiHandle(upi.vpa());
+            case PaymentSource.Wallet wallet -> null;
+        };
+        return instrument == null ? Mono.empty()
+                : authorizations.giveUp(new AuthorizationRequest(created.paymentId(), created.amount(), instrument));
     }
 
     /**
@@ -219,14 +255,19 @@ public final class PaymentProcessor implements FeedHandler {
     /** Executes an outcome; {@code onAppended} counts it, once, when this call appended it. */
     private Mono<Void> execute(StreamId stream, PaymentCommand command, EventMetadata metadata,
             CommandExecutor.Loaded<PaymentState> loaded, Runnable onAppended) {
+        return outcome(stream, command, metadata, loaded, onAppended).then();
+    }
+
+    /** The same, with the result. */
+    private Mono<CommandResult<PaymentState, PaymentEvent, PaymentRejection>> outcome(StreamId stream, PaymentCommand command,
+            EventMetadata metadata, CommandExecutor.Loaded<PaymentState> loaded, Runnable onAppended) {
         return commands.execute(CommandRequest.of(PAYMENTS, stream, command, metadata), loaded)
                 .doOnNext(result -> {
                     report(command, result);
                     if (result instanceof CommandResult.Done<PaymentState, PaymentEvent, PaymentRejection>) {
                         onAppended.run();
                     }
-                })
-                .then();
+                });
     }
 
     private static void report(
@@ -241,8 +282,8 @@ public final class PaymentProcessor implements FeedHandler {
                     when rejected.rejection() == PaymentRejection.INVALID_STATE
                             && command instanceof AuthorizePayment ->
                     // Money is reserved on the customer's card for a payment that no longer wants it.
-                    log.warn("{} {}: approved by the acquirer after the payment moved on (canceled); a real"
-                            + " acquirer must be asked to void the authorization", what, command.paymentId());
+                    log.warn("{} {}: approved by the acquirer after the payment moved on (canceled); voiding the"
+                            + " authorization at the acquirer", what, command.paymentId());
             case CommandResult.Rejected<PaymentState, PaymentEvent, PaymentRejection> rejected
                     when rejected.rejection() == PaymentRejection.INVALID_STATE ->
                     log.info("{} {}: the payment moved on meanwhile, outcome dropped", what, command.paymentId());

@@ -81,7 +81,7 @@ class AuthorizationAttemptsTest {
     }
 
     @Test
-    void an_approval_recorded_after_its_caller_timed_out_is_voided_before_the_payment_fails() {
+    void an_approval_recorded_after_its_caller_timed_out_gives_up_with_timeout_and_is_voided_when_given_up() {
         // The acquirer's book is slow: each approval is recorded 2.5 s after it was asked, past the 2 s
         // the caller waits. The first one still lands (the acquirer finishes what it started).
         AcquirerLedger book = AcquirerLedger.inMemory();
@@ -106,7 +106,11 @@ class AuthorizationAttemptsTest {
                 .verifyComplete();
 
         assertThat(acquirer.charges()).as("approved while nobody waited").isEqualTo(1);
-        assertThat(acquirer.voids()).as("and voided before the payment failed").isEqualTo(1);
+        assertThat(acquirer.voids()).as("the attempts leave the void to the processor, once the payment failed").isZero();
+
+        attempts(acquirer).giveUp(request).block(Duration.ofSeconds(10));
+
+        assertThat(acquirer.voids()).as("voided when given up").isEqualTo(1);
         assertThat(book.recordOnce(request, new AcquirerResponse.Approved()).block().answer())
                 .as("the request answers voided from then on").isEqualTo(new AcquirerResponse.Voided());
     }

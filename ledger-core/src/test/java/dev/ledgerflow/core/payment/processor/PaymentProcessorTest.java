@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.core.codec.EventMetadata;
 import dev.ledgerflow.core.codec.LedgerJson;
+import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.feed.FeedConsumer;
 import dev.ledgerflow.core.ids.Ids;
@@ -22,11 +23,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The payment processor on the feed of a real PostgreSQL: every test card and UPI handle ends in its
@@ -193,6 +197,141 @@ class PaymentProcessorTest {
         await().atMost(WAIT).until(() -> consumer.checkpoint().position() >= ledger.events(next).getFirst().position());
         assertThat(ledger.payment(payment).status()).isEqualTo(PaymentStatus.CANCELED);
         assertThat(ledger.eventTypes(payment)).containsExactly("payment.created", "payment.canceled");
+    }
+
+    @Test
+    void an_approval_that_comes_after_the_payment_was_canceled_is_voided_at_the_acquirer() {
+        // The acquirer decides only when the test lets it: after the payment was canceled.
+        Sinks.One<Boolean> decide = Sinks.one();
+        AtomicInteger asked = new AtomicInteger();
+        SimulatedAcquirer simulated = new SimulatedAcquirer(Duration.ZERO);
+        Acquirer held = new Acquirer() {
+            @Override
+            public Mono<AcquirerResponse> authorize(AuthorizationRequest request) {
+                asked.incrementAndGet();
+                return decide.asMono().then(simulated.authorize(request));
+            }
+
+            @Override
+            public Mono<Boolean> voidAuthorization(AuthorizationRequest request) {
+                return simulated.voidAuthorization(request);
+            }
+
+            @Override
+            public Mono<AcquirerResponse> refund(RefundRequest request) {
+                return simulated.refund(request);
+            }
+
+            @Override
+            public String tokenize(String cardNumber) {
+                return simulated.tokenize(cardNumber);
+            }
+        };
+        ProcessorSettings patient = new ProcessorSettings(Duration.ZERO, Duration.ofSeconds(30), 1, Duration.ofMillis(10),
+                Duration.ofMillis(40), 0.5, 16);
+        try (PaymentLedger own = new PaymentLedger()) {
+            FeedConsumer processor = new PaymentProcessor(own.commands, held, patient, Clock.systemUTC(),
+                    new ProcessorMetrics(new SimpleMeterRegistry())).consumer(own.store, own.checkpoints).start();
+            try {
+                String payment = own.cardPayment(held, "4242424242424242", CaptureMethod.MANUAL);
+                await().atMost(WAIT).until(() -> asked.get() == 1);
+                own.execute(new CancelPayment(payment, Instant.now()));
+
+                decide.tryEmitValue(true);
+
+                await().atMost(WAIT).until(() -> simulated.voids() == 1);
+                assertThat(simulated.charges()).as("approved").isEqualTo(1);
+                assertThat(own.payment(payment).status()).isEqualTo(PaymentStatus.CANCELED);
+                assertThat(own.eventTypes(payment)).containsExactly("payment.created", "payment.canceled");
+            } finally {
+                processor.stop().block(WAIT);
+            }
+        }
+    }
+
+    @Test
+    void a_payment_given_up_on_timeouts_fails_and_an_approval_that_comes_late_is_voided() {
+        // The acquirer's book records each answer 1.5 s after it was asked, when the processor (4 attempts
+        // of 250 ms) has given up: the approval and the processor's void land in either order.
+        AcquirerLedger book = AcquirerLedger.inMemory();
+        AtomicInteger recorded = new AtomicInteger();
+        AtomicInteger voidsAsked = new AtomicInteger();
+        AcquirerLedger slowBook = new AcquirerLedger() {
+            @Override
+            public Mono<Recorded> recordOnce(AuthorizationRequest request, AcquirerResponse answer) {
+                return Mono.delay(Duration.ofMillis(1_500)).then(book.recordOnce(request, answer))
+                        .doOnNext(done -> recorded.incrementAndGet());
+            }
+
+            @Override
+            public Mono<Boolean> voidOnce(AuthorizationRequest request) {
+                return book.voidOnce(request).doOnNext(done -> voidsAsked.incrementAndGet());
+            }
+        };
+        SimulatedAcquirer slow = new SimulatedAcquirer(Duration.ZERO, slowBook);
+        try (PaymentLedger own = new PaymentLedger()) {
+            FeedConsumer processor = new PaymentProcessor(own.commands, slow, SETTINGS, Clock.systemUTC(),
+                    new ProcessorMetrics(new SimpleMeterRegistry())).consumer(own.store, own.checkpoints).start();
+            try {
+                String payment = own.cardPayment(slow, "4242424242424242", CaptureMethod.AUTOMATIC);
+
+                PaymentState.Payment failed = await().atMost(WAIT)
+                        .until(() -> own.payment(payment), p -> p.status() != PaymentStatus.PROCESSING);
+                await().atMost(WAIT).until(() -> recorded.get() >= 1 && voidsAsked.get() >= 1);
+
+                assertThat(failed.status()).isEqualTo(PaymentStatus.FAILED);
+                assertThat(failed.failureCode()).isEqualTo(FailureCode.TIMEOUT);
+                assertThat(slow.charges()).as("charged only if voided (%d approvals recorded first)", slow.charges())
+                        .isEqualTo(slow.voids());
+            } finally {
+                processor.stop().block(WAIT);
+            }
+        }
+    }
+
+    @Test
+    void a_run_handed_a_stale_payment_that_times_out_never_voids_the_approval_of_a_payment_that_succeeded() {
+        // The chaos run's case: after a restart the processor is handed payment.created again and decides
+        // on the state the event gives (processing), but the log already has the payment succeeded; the
+        // acquirer is too slow to answer now. Failing it is refused by the log, so its approval stays.
+        AcquirerLedger book = AcquirerLedger.inMemory();
+        SimulatedAcquirer fast = new SimulatedAcquirer(Duration.ZERO, book);
+        try (PaymentLedger own = new PaymentLedger()) {
+            FeedConsumer first = new PaymentProcessor(own.commands, fast, SETTINGS, Clock.systemUTC(),
+                    new ProcessorMetrics(new SimpleMeterRegistry())).consumer(own.store, own.checkpoints).start();
+            String payment;
+            try {
+                payment = own.cardPayment(fast, "4242424242424242", CaptureMethod.AUTOMATIC);
+                await().atMost(WAIT).until(() -> own.payment(payment).status() == PaymentStatus.SUCCEEDED);
+            } finally {
+                first.stop().block(WAIT);
+            }
+            AtomicInteger voidsAsked = new AtomicInteger();
+            AcquirerLedger unanswering = new AcquirerLedger() {
+                @Override
+                public Mono<Recorded> recordOnce(AuthorizationRequest request, AcquirerResponse answer) {
+                    return Mono.never();
+                }
+
+                @Override
+                public Mono<Boolean> voidOnce(AuthorizationRequest request) {
+                    voidsAsked.incrementAndGet();
+                    return book.voidOnce(request);
+                }
+            };
+            PaymentProcessor restarted = new PaymentProcessor(new CommandExecutor(own.store),
+                    new SimulatedAcquirer(Duration.ZERO, unanswering), SETTINGS, Clock.systemUTC(),
+                    new ProcessorMetrics(new SimpleMeterRegistry()));
+
+            restarted.handle(own.events(payment).getFirst()).block(WAIT);
+
+            assertThat(own.payment(payment).status()).isEqualTo(PaymentStatus.SUCCEEDED);
+            assertThat(voidsAsked.get()).as("no void of a payment the log has as succeeded").isZero();
+            AuthorizationRequest request = new AuthorizationRequest(payment, own.payment(payment).amount(),
+                    new AuthorizationRequest.Instrument.CardToken(fast.tokenize("4242424242424242")));
+            assertThat(book.recordOnce(request, new AcquirerResponse.Declined(FailureCode.CARD_DECLINED)).block(WAIT).answer())
+                    .as("still approved at the acquirer").isEqualTo(new AcquirerResponse.Approved());
+        }
     }
 
     private static PaymentState.Payment awaitDecided(String paymentId) {
