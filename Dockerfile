@@ -5,10 +5,12 @@ COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
 COPY ledger-core/pom.xml ledger-core/
 COPY projections/pom.xml projections/
+COPY delivery/pom.xml delivery/
 COPY gateway-api/pom.xml gateway-api/
 RUN ./mvnw -B -q dependency:go-offline -DexcludeGroupIds=dev.ledgerflow || true
 COPY ledger-core/ ledger-core/
 COPY projections/ projections/
+COPY delivery/ delivery/
 COPY gateway-api/ gateway-api/
 RUN ./mvnw -B -q package -DskipTests && cp gateway-api/target/gateway-api-*.jar /ledgerflow.jar
 

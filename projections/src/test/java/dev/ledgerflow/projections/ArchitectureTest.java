@@ -8,7 +8,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The module's features depend on each other without cycles, and on nothing of the HTTP module built on it. */
+/** The module's features depend on each other without cycles, and on nothing of the delivery and HTTP modules beside and above it. */
 @AnalyzeClasses(packages = "dev.ledgerflow.projections", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
@@ -16,11 +16,11 @@ class ArchitectureTest {
     static final ArchRule the_features_are_free_of_cycles = slices()
             .matching("dev.ledgerflow.projections.(*)..")
             .should().beFreeOfCycles()
-            .because("each read model and downstream consumer builds on the shared machinery, never on a sibling that needs it back");
+            .because("each read model builds on the shared machinery (projector), never on a sibling that needs it back");
 
     @ArchTest
-    static final ArchRule nothing_here_knows_the_http_layer = noClasses()
-            .should().dependOnClassesThat().resideInAnyPackage("dev.ledgerflow.gateway..", "org.springframework.web..",
-                    "org.springframework.http..")
-            .because("read models and their consumers are used by the HTTP layer, not the other way");
+    static final ArchRule nothing_here_knows_the_http_layer_or_delivery = noClasses()
+            .should().dependOnClassesThat().resideInAnyPackage("dev.ledgerflow.gateway..", "dev.ledgerflow.delivery..",
+                    "org.springframework.web..", "org.springframework.http..")
+            .because("read models are used by the HTTP layer, not the other way, and need nothing of what carries events out");
 }

@@ -1,8 +1,8 @@
 package dev.ledgerflow.gateway.auth;
 
-import dev.ledgerflow.gateway.config.AdminKey;
 import dev.ledgerflow.gateway.web.ApiError;
 import dev.ledgerflow.gateway.web.ApiException;
+import dev.ledgerflow.gateway.web.RequestIds;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
@@ -33,6 +33,15 @@ class ApiKeyAuthentication implements WebFilter {
         this.apiKeys = apiKeys;
     }
 
+    /** Who calls: for the routes ({@link CallerArgumentResolver}) and for the access log ({@link RequestIds#CALLER_NAME}). */
+    static void identify(ServerWebExchange exchange, Caller caller) {
+        exchange.getAttributes().put(CALLER, caller);
+        exchange.getAttributes().put(RequestIds.CALLER_NAME, switch (caller) {
+            case Caller.Merchant merchant -> merchant.merchantId();
+            case Caller.Admin admin -> "admin";
+        });
+    }
+
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
@@ -54,7 +63,7 @@ class ApiKeyAuthentication implements WebFilter {
             if (!ApiKeys.constantTimeEquals(key, adminKey.value())) {
                 return Mono.error(unauthenticated("This endpoint needs the admin key."));
             }
-            exchange.getAttributes().put(CALLER, new Caller.Admin());
+            identify(exchange, new Caller.Admin());
             return chain.filter(exchange);
         }
         if (!key.startsWith("sk_")) {
@@ -64,7 +73,7 @@ class ApiKeyAuthentication implements WebFilter {
             if (merchant.isEmpty()) {
                 return Mono.error(unauthenticated("Invalid API key."));
             }
-            exchange.getAttributes().put(CALLER, new Caller.Merchant(merchant.get()));
+            identify(exchange, new Caller.Merchant(merchant.get()));
             return chain.filter(exchange);
         });
     }

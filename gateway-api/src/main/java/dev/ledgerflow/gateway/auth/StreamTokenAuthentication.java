@@ -42,7 +42,7 @@ class StreamTokenAuthentication implements WebFilter {
         if (!grant.get().allows(path)) {
             return Mono.error(new ApiException(ApiError.UNAUTHENTICATED, "The stream token does not grant this stream."));
         }
-        exchange.getAttributes().put(ApiKeyAuthentication.CALLER, new Caller.Merchant(grant.get().merchantId()));
+        ApiKeyAuthentication.identify(exchange, new Caller.Merchant(grant.get().merchantId()));
         return chain.filter(exchange);
     }
 

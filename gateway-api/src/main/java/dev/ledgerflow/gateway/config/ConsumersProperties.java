@@ -29,7 +29,7 @@ public record ConsumersProperties(
     public enum Source { POSTGRES, KAFKA }
 
     /** Whether the payment processor and the webhook dispatcher run here on the PostgreSQL feed. */
-    boolean onPostgresFeed() {
+    public boolean onPostgresFeed() {
         return enabled && source == Source.POSTGRES;
     }
 }

@@ -13,9 +13,4 @@ class CoreConfiguration {
     java.time.Clock clock() {
         return java.time.Clock.systemUTC();
     }
-
-    @Bean
-    AdminKey adminKey(LedgerflowProperties properties) {
-        return AdminKey.fromProperties(properties);
-    }
 }

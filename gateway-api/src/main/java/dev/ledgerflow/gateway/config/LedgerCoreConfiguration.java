@@ -3,6 +3,7 @@ package dev.ledgerflow.gateway.config;
 import dev.ledgerflow.core.account.AccountBalances;
 import dev.ledgerflow.core.command.CommandExecutor;
 import dev.ledgerflow.core.eventstore.EventStore;
+import dev.ledgerflow.core.feed.CheckpointStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,6 +25,12 @@ class LedgerCoreConfiguration {
         FunctionCounter.builder("ledger.streams.cache.misses", executor, e -> e.cacheStats().misses())
                 .description("Commands and reads that found no remembered state of the stream (folded from its first event)").register(meters);
         return executor;
+    }
+
+    /** Every feed consumer's saved place (payment processor, webhook dispatcher, Kafka relay). */
+    @Bean
+    CheckpointStore checkpointStore(ConnectionPool pool) {
+        return new CheckpointStore(pool);
     }
 
     @Bean

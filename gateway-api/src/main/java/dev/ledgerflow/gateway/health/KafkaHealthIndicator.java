@@ -1,7 +1,7 @@
 package dev.ledgerflow.gateway.health;
 
 import dev.ledgerflow.core.feed.FeedConsumer;
-import dev.ledgerflow.projections.kafka.KafkaRelay;
+import dev.ledgerflow.delivery.kafka.KafkaRelay;
 import java.time.Duration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;

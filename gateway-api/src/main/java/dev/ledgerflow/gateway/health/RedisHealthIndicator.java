@@ -1,6 +1,6 @@
 package dev.ledgerflow.gateway.health;
 
-import dev.ledgerflow.projections.redis.SharedRedisConnection;
+import dev.ledgerflow.delivery.redis.SharedRedisConnection;
 import java.time.Duration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;

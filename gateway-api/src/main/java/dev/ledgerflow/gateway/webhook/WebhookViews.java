@@ -1,7 +1,7 @@
 package dev.ledgerflow.gateway.webhook;
 
-import dev.ledgerflow.projections.webhook.WebhookDeliveries;
-import dev.ledgerflow.projections.webhook.WebhookEndpoints;
+import dev.ledgerflow.delivery.webhook.WebhookDeliveries;
+import dev.ledgerflow.delivery.webhook.WebhookEndpoints;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

@@ -3,7 +3,7 @@ package dev.ledgerflow.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ledgerflow.projections.testing.WebhookReceiver;
+import dev.ledgerflow.delivery.testing.WebhookReceiver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.core.payment.processor.PaymentProcessor;
-import dev.ledgerflow.projections.kafka.KafkaFeed;
-import dev.ledgerflow.projections.webhook.WebhookDispatcher;
+import dev.ledgerflow.delivery.kafka.KafkaFeed;
+import dev.ledgerflow.delivery.webhook.WebhookDispatcher;
 import dev.ledgerflow.testing.TestKafka;
 import java.time.Duration;
 import java.util.Collection;

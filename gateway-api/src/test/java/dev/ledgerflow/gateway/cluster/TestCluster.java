@@ -5,7 +5,7 @@ import dev.ledgerflow.core.cluster.LeaseStore;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.gateway.ApiTest;
 import dev.ledgerflow.gateway.LedgerflowApplication;
-import dev.ledgerflow.projections.kafka.KafkaFeed;
+import dev.ledgerflow.delivery.kafka.KafkaFeed;
 import dev.ledgerflow.testing.TestPostgres;
 import dev.ledgerflow.testing.TestRedis;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ledgerflow.core.eventstore.postgres.PostgresSettings;
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTestBase;
-import dev.ledgerflow.projections.testing.WebhookReceiver;
+import dev.ledgerflow.delivery.testing.WebhookReceiver;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

@@ -3,22 +3,18 @@ package dev.ledgerflow.core.eventstore.postgres;
 import dev.ledgerflow.core.eventstore.Append;
 import dev.ledgerflow.core.eventstore.AppendResult;
 import dev.ledgerflow.core.eventstore.Overloaded;
+import dev.ledgerflow.core.eventstore.postgres.Batcher.Pending;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.Readable;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 
 /**
  * Group commit: appends that arrive while a batch is being written wait for the next batch, and a
@@ -37,83 +33,42 @@ final class GroupCommit {
     private static final int RETRIES_ON_DEADLOCK = 5;
 
     private final ConnectionFactory connections;
-    private final int batchSizeMax;
-    private final int batchesInFlightMax;
-    private final int queueMax;
     private final Runnable onCommitted;
-    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicInteger inFlight = new AtomicInteger();
     private final GroupCommitStats stats;
+    private final Batcher<Append, AppendResult> batches;
 
     GroupCommit(ConnectionFactory connections, int batchSizeMax, int batchesInFlightMax, int queueMax,
             Runnable onCommitted, MeterRegistry meters) {
-        if (batchSizeMax < 1 || batchesInFlightMax < 1 || queueMax < 1) {
-            throw new IllegalArgumentException("batch size, batches in flight and queue size must be at least 1");
-        }
         this.connections = connections;
-        this.batchSizeMax = batchSizeMax;
-        this.batchesInFlightMax = batchesInFlightMax;
-        this.queueMax = queueMax;
         this.onCommitted = onCommitted;
-        this.stats = new GroupCommitStats(meters, queued::get);
+        this.batches = new Batcher<>(batchSizeMax, batchesInFlightMax, queueMax, this::write, waiting -> {
+            stats().recordOverloaded();
+            return new Overloaded(waiting);
+        });
+        this.stats = new GroupCommitStats(meters, batches::waiting);
     }
 
     Mono<AppendResult> submit(Append append) {
-        return Mono.create(sink -> {
-            int waiting = queued.incrementAndGet();
-            if (waiting > queueMax) {
-                queued.decrementAndGet();
-                stats.recordOverloaded();
-                sink.error(new Overloaded(waiting - 1));
-                return;
-            }
-            queue.add(new Pending(append, sink, System.nanoTime()));
-            drain();
-        });
+        return batches.submit(append);
     }
 
     /** Appends waiting for a batch right now. */
     int waiting() {
-        return queued.get();
+        return batches.waiting();
     }
 
     GroupCommitStats stats() {
         return stats;
     }
 
-    private void drain() {
-        while (!queue.isEmpty()) {
-            int running = inFlight.get();
-            if (running >= batchesInFlightMax) {
-                return;
-            }
-            if (!inFlight.compareAndSet(running, running + 1)) {
-                continue;
-            }
-            List<Pending> batch = new ArrayList<>(Math.min(batchSizeMax, 64));
-            Pending next;
-            while (batch.size() < batchSizeMax && (next = queue.poll()) != null) {
-                batch.add(next);
-            }
-            queued.addAndGet(-batch.size());
-            if (batch.isEmpty()) {
-                inFlight.decrementAndGet();
-                continue;
-            }
-            stats.recordBatchStart(batch.getFirst().submittedNanos(), System.nanoTime());
-            write(batch, RETRIES_ON_DEADLOCK)
-                    .doFinally(signal -> {
-                        inFlight.decrementAndGet();
-                        drain();
-                    })
-                    .subscribe();
-        }
+    private Mono<Void> write(List<Pending<Append, AppendResult>> batch) {
+        stats.recordBatchStart(batch.getFirst().submittedNanos(), System.nanoTime());
+        return write(batch, RETRIES_ON_DEADLOCK);
     }
 
     /** Writes one batch and completes every append in it; never errors itself (nor throws: see the defer). */
-    private Mono<Void> write(List<Pending> batch, int retriesLeft) {
-        List<Append> appends = batch.stream().map(Pending::append).toList();
+    private Mono<Void> write(List<Pending<Append, AppendResult>> batch, int retriesLeft) {
+        List<Append> appends = batch.stream().map(Pending::input).toList();
         // Deferred: a failure while building the statement must complete the batch's appends and free
         // its place in flight like any other failure, not escape drain() and stall group commit for good.
         return Mono.defer(() -> execute(appends))
@@ -122,7 +77,7 @@ final class GroupCommit {
                     onCommitted.run();
                     long doneNanos = System.nanoTime();
                     for (int i = 0; i < batch.size(); i++) {
-                        Pending pending = batch.get(i);
+                        Pending<Append, AppendResult> pending = batch.get(i);
                         stats.recordAppend(pending.submittedNanos(), doneNanos);
                         pending.sink().success(results.get(i));
                     }
@@ -204,8 +159,6 @@ final class GroupCommit {
     private static boolean isStatementError(Throwable error) {
         return error instanceof R2dbcException e && e.getSqlState() != null && !PostgresUnavailable.explains(error);
     }
-
-    private record Pending(Append append, MonoSink<AppendResult> sink, long submittedNanos) {}
 
     private record IndexedResult(int index, AppendResult result) {}
 }

@@ -15,6 +15,7 @@ import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,6 +61,36 @@ class PostgresAcquirerLedgerTest {
         assertThat(instances.stream().mapToLong(SimulatedAcquirer::calls).sum()).isEqualTo(240);
         assertThat(count("select count(*) from acquirer_charges where outcome = 'approved' and payment_id = any($1)",
                 payments.toArray(String[]::new))).isEqualTo(40);
+    }
+
+    @Test
+    void answers_asked_at_once_are_recorded_in_few_statements_each_key_first_once_and_answered_alike() {
+        PostgresAcquirerLedger ledger = new PostgresAcquirerLedger(pool);
+        List<AuthorizationRequest> requests = IntStream.range(0, 50)
+                .mapToObj(n -> new AuthorizationRequest(Ids.newId("pay", Instant.now()), Money.of(100 + n, "EUR"),
+                        new Instrument.UpiHandle("batch@upi")))
+                .toList();
+
+        // Each key asked four times at once, alternately approved and declined (repeats racing their original).
+        List<AcquirerLedger.Recorded> recorded = Flux.range(0, 200)
+                .flatMap(n -> ledger.recordOnce(requests.get(n % 50), n % 2 == 0
+                        ? new Approved() : new Declined(FailureCode.CARD_DECLINED)).map(r -> Map.entry(n % 50, r)), 256)
+                .collectMultimap(Map.Entry::getKey, Map.Entry::getValue)
+                .block(WAIT)
+                .values().stream().flatMap(answers -> {
+                    assertThat(answers).hasSize(4);
+                    assertThat(answers).filteredOn(AcquirerLedger.Recorded::first).hasSize(1);
+                    assertThat(answers.stream().map(AcquirerLedger.Recorded::answer).distinct()).hasSize(1);
+                    return answers.stream();
+                })
+                .toList();
+
+        assertThat(recorded).hasSize(200);
+        String[] payments = requests.stream().map(AuthorizationRequest::paymentId).toArray(String[]::new);
+        assertThat(count("select count(*) from acquirer_charges where payment_id = any($1)", payments)).isEqualTo(50);
+        assertThat(count("select count(distinct created_at) from acquirer_charges where payment_id = any($1)", payments))
+                .as("statements (one transaction time each) for 50 keys asked at once")
+                .isLessThan(50);
     }
 
     @Test
