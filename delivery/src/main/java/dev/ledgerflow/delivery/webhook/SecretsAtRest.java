@@ -12,8 +12,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The start-up step that brings every stored webhook secret under the current key: secrets written in
- * clear by earlier versions are sealed, those sealed under the previous key are sealed again under the
- * current one, and the service refuses to start when any cannot be read with the configured keys.
+ * clear by earlier versions are sealed, those sealed under the previous key or in the first format
+ * ({@code v1}) are sealed again under the current key in the current format, and the service refuses
+ * to start when any cannot be read with the configured keys.
  *
  * <p>It runs in one transaction under an advisory lock, so that instances starting at once take turns
  * and the second finds nothing left to do; it is idempotent. The rows it changes are locked, so an
@@ -102,7 +103,7 @@ public final class SecretsAtRest {
      */
     private Mono<Integer> sealResponses(Connection c) {
         return Sql.query(c, "select scope, key, response_body from idempotency_keys"
-                                + " where (response_body like 'v1:%' and response_body not like $1)"
+                                + " where ((response_body like 'v1:%' or response_body like 'v2:%') and response_body not like $1)"
                                 + " or (response_body like '{\"id\":\"we\\_%' and response_body like '%\"secret\":\"whsec\\_%')"
                                 + " for update",
                         row -> new StoredResponse(row.get("scope", String.class), row.get("key", String.class),

@@ -1,44 +1,47 @@
 package dev.ledgerflow.delivery.webhook;
 
-import java.nio.ByteBuffer;
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.ConfigurationV0;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.subtle.AesGcmJce;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
 
 /**
- * Encrypts webhook secrets for storage (AES-256-GCM under the service key) and decrypts them to sign.
+ * Encrypts webhook secrets for storage (Google Tink's AEAD, AES-256-GCM, under the service key) and
+ * decrypts them to sign.
  *
- * <p>A sealed value reads {@code v1:<key fingerprint>:<base64(nonce || ciphertext || tag)>}: a fresh
- * random 12-byte nonce per value, a 16-byte tag, and as associated data the format and a context
- * naming where the value lives (an endpoint's row), so that a value copied into another row does not
- * decrypt. The fingerprint names the key: a value under a key that is not configured fails with an
- * error naming both keys, never with garbage. Random 96-bit nonces are safe for far more values than
- * a service stores (NIST's bound is 2^32 encryptions per key).
+ * <p>A sealed value reads {@code v2:<key fingerprint>:<base64(Tink ciphertext)>}; the ciphertext is
+ * Tink's: its prefix naming the key, a fresh random 12-byte nonce, the ciphertext and a 16-byte tag.
+ * The associated data is the format and a context naming where the value lives (an endpoint's row),
+ * so that a value copied into another row does not decrypt. The fingerprint names the key in the
+ * text too: the start-up step finds the values under other keys by it, and a value under a key that
+ * is not configured fails with an error naming both keys, never with garbage.
  *
- * <p>Values are sealed under the current key; those under the previous key (during a key change)
- * still open. A value not in a sealed format ({@code whsec_…} written in clear by an earlier version)
- * opens as it is: start-up seals those ({@link SecretsAtRest}), and until then they still sign.
+ * <p>Values are sealed under the current key (the keyset's primary); those under the previous key
+ * (during a key change) still open. Values in the first format, {@code v1:<fingerprint>:<base64(nonce
+ * || ciphertext || tag)>} (AES-256-GCM without Tink's prefix, associated data {@code v1:<context>}),
+ * still open: start-up seals them again in this format ({@link SecretsAtRest}). A value not in a
+ * sealed format ({@code whsec_…} written in clear by an earlier version) opens as it is: start-up
+ * seals those too, and until then they still sign.
  */
 public final class SecretsCipher {
 
-    /** The format this version writes and reads. */
-    public static final String FORMAT = "v1";
-    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
-    private static final int NONCE_BYTES = 12;
-    private static final int TAG_BITS = 128;
+    /** The format this version writes. */
+    public static final String FORMAT = "v2";
+    /** The first format, read until start-up has sealed its values again. */
+    static final String FORMAT_V1 = "v1";
     /** Any versioned sealed format, this one or another: {@code v<n>:…}. */
     private static final Pattern SEALED = Pattern.compile("^(v\\d+):");
-    private static final SecureRandom random = new SecureRandom();
 
     private final SecretsKey current;
     private final SecretsKey previous;
+    /** The current key (primary) and the previous one: Tink picks the key a ciphertext names. */
+    private final Aead aead;
 
     /**
      * @param current seals, and opens what it sealed
@@ -50,6 +53,16 @@ public final class SecretsCipher {
         }
         this.current = current;
         this.previous = previous == null || previous.fingerprint().equals(current.fingerprint()) ? null : previous;
+        try {
+            KeysetHandle.Builder keyset = KeysetHandle.newBuilder()
+                    .addEntry(KeysetHandle.importKey(current.tinkKey(true)).makePrimary());
+            if (this.previous != null) {
+                keyset.addEntry(KeysetHandle.importKey(this.previous.tinkKey(true)));
+            }
+            this.aead = keyset.build().getPrimitive(ConfigurationV0.get(), Aead.class);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("a keyset of AES-256-GCM keys with distinct ids is valid", e);
+        }
     }
 
     public SecretsCipher(SecretsKey current) {
@@ -94,15 +107,9 @@ public final class SecretsCipher {
      *     again to open it
      */
     public String seal(String plaintext, String context) {
-        byte[] nonce = new byte[NONCE_BYTES];
-        random.nextBytes(nonce);
         try {
-            Cipher cipher = Cipher.getInstance(TRANSFORMATION);
-            cipher.init(Cipher.ENCRYPT_MODE, current.spec(), new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(associatedData(context));
-            byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
-            byte[] stored = ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array();
-            return FORMAT + ":" + current.fingerprint() + ":" + Base64.getEncoder().encodeToString(stored);
+            byte[] sealed = aead.encrypt(plaintext.getBytes(StandardCharsets.UTF_8), associatedData(FORMAT, context));
+            return FORMAT + ":" + current.fingerprint() + ":" + Base64.getEncoder().encodeToString(sealed);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-256-GCM is always available", e);
         }
@@ -120,13 +127,14 @@ public final class SecretsCipher {
         if (!format.find()) {
             return stored;
         }
-        if (!FORMAT.equals(format.group(1))) {
+        String version = format.group(1);
+        if (!FORMAT.equals(version) && !FORMAT_V1.equals(version)) {
             throw new Unreadable(context, "is stored in format " + format.group(1) + ", which this version does not read"
                     + " (was a newer Ledgerflow writing to this database?)", null);
         }
         String[] parts = stored.split(":", 3);
         if (parts.length != 3) {
-            throw new Unreadable(context, "is not a well-formed " + FORMAT + " value", null);
+            throw new Unreadable(context, "is not a well-formed " + version + " value", null);
         }
         SecretsKey key = keyFor(parts[1]);
         if (key == null) {
@@ -137,22 +145,17 @@ public final class SecretsCipher {
         try {
             bytes = Base64.getDecoder().decode(parts[2]);
         } catch (IllegalArgumentException e) {
-            throw new Unreadable(context, "is not a well-formed " + FORMAT + " value (bad base64)", parts[1]);
-        }
-        if (bytes.length < NONCE_BYTES + TAG_BITS / 8) {
-            throw new Unreadable(context, "is not a well-formed " + FORMAT + " value (too short)", parts[1]);
+            throw new Unreadable(context, "is not a well-formed " + version + " value (bad base64)", parts[1]);
         }
         try {
-            Cipher cipher = Cipher.getInstance(TRANSFORMATION);
-            cipher.init(Cipher.DECRYPT_MODE, key.spec(), new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_BYTES));
-            cipher.updateAAD(associatedData(context));
-            byte[] plaintext = cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES);
+            // Tink refuses a value too short to hold a nonce and a tag like any altered one.
+            byte[] plaintext = FORMAT.equals(version)
+                    ? aead.decrypt(bytes, associatedData(FORMAT, context))
+                    : AesGcmJce.create(key.tinkKey(false)).decrypt(bytes, associatedData(FORMAT_V1, context));
             return new String(plaintext, StandardCharsets.UTF_8);
-        } catch (AEADBadTagException e) {
+        } catch (GeneralSecurityException e) {
             throw new Unreadable(context, "does not decrypt under key " + key.fingerprint() + " (" + key.label()
                     + "): it was altered, or copied from another row", key.fingerprint());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-256-GCM is always available", e);
         }
     }
 
@@ -161,7 +164,7 @@ public final class SecretsCipher {
         return stored.startsWith(currentPrefix());
     }
 
-    /** What every value sealed under the current key starts with: {@code v1:<fingerprint>:}. */
+    /** What every value sealed under the current key starts with: {@code v2:<fingerprint>:}. */
     public String currentPrefix() {
         return FORMAT + ":" + current.fingerprint() + ":";
     }
@@ -184,7 +187,7 @@ public final class SecretsCipher {
         return previous != null && previous.fingerprint().equals(fingerprint) ? previous : null;
     }
 
-    private static byte[] associatedData(String context) {
-        return (FORMAT + ":" + context).getBytes(StandardCharsets.UTF_8);
+    private static byte[] associatedData(String format, String context) {
+        return (format + ":" + context).getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,22 +1,29 @@
 package dev.ledgerflow.delivery.webhook;
 
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.aead.AesGcmKey;
+import com.google.crypto.tink.aead.AesGcmParameters;
+import com.google.crypto.tink.util.SecretBytes;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A 256-bit AES key that webhook secrets are encrypted under at rest, named by a short fingerprint.
+ * A 256-bit AES key that webhook secrets are encrypted under at rest, named by a short fingerprint,
+ * and the Tink keys made of it ({@link SecretsCipher}).
  *
  * <p>The fingerprint (8 hex digits of a SHA-256 of the key, domain-separated) is written beside every
  * value sealed under the key, so that a value under another key is recognised as such and the error
  * says which key it needs, instead of decrypting to garbage. It reveals nothing usable about a random
- * 256-bit key. The label says where the key came from (for example the environment variable), for
- * error messages; the key itself is never printed.
+ * 256-bit key. The same four bytes are the key's id in a Tink keyset, which Tink writes in front of
+ * every ciphertext to pick the key that opens it. The label says where the key came from (for
+ * example the environment variable), for error messages; the key itself is never printed.
  */
 public final class SecretsKey {
 
@@ -26,13 +33,16 @@ public final class SecretsKey {
     private static final SecureRandom random = new SecureRandom();
 
     private final String label;
-    private final SecretKeySpec spec;
+    private final SecretBytes key;
+    /** The fingerprint's four bytes, as Tink's key id. */
+    private final int id;
     private final String fingerprint;
 
     private SecretsKey(String label, byte[] key) {
         this.label = Objects.requireNonNull(label, "label");
-        this.spec = new SecretKeySpec(key, "AES");
-        this.fingerprint = fingerprint(key);
+        this.key = SecretBytes.copyFrom(key, InsecureSecretKeyAccess.get());
+        this.id = ByteBuffer.wrap(digest(key)).getInt();
+        this.fingerprint = HexFormat.of().toHexDigits(id);
     }
 
     /**
@@ -85,8 +95,22 @@ public final class SecretsKey {
         return label;
     }
 
-    SecretKeySpec spec() {
-        return spec;
+    /**
+     * This key as Tink's AES-256-GCM key: with Tink's 5-byte prefix (its id is the fingerprint) for
+     * the current format, or without a prefix for the first format ({@code v1}), whose stored bytes are
+     * a 12-byte nonce, the ciphertext and a 16-byte tag, exactly what Tink's unprefixed AES-GCM reads.
+     */
+    AesGcmKey tinkKey(boolean prefixed) {
+        try {
+            AesGcmParameters parameters = AesGcmParameters.builder().setKeySizeBytes(BYTES).setIvSizeBytes(12).setTagSizeBytes(16)
+                    .setVariant(prefixed ? AesGcmParameters.Variant.TINK : AesGcmParameters.Variant.NO_PREFIX)
+                    .build();
+            return AesGcmKey.builder().setParameters(parameters).setKeyBytes(key)
+                    .setIdRequirement(prefixed ? id : null)
+                    .build();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-256-GCM with 12-byte nonces and 16-byte tags is a valid Tink key", e);
+        }
     }
 
     /** The label and the fingerprint, never the key. */
@@ -95,12 +119,11 @@ public final class SecretsKey {
         return label + " (key " + fingerprint + ")";
     }
 
-    private static String fingerprint(byte[] key) {
+    private static byte[] digest(byte[] key) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             sha256.update(FINGERPRINT_DOMAIN);
-            byte[] digest = sha256.digest(key);
-            return HexFormat.of().formatHex(digest, 0, 4);
+            return sha256.digest(key);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

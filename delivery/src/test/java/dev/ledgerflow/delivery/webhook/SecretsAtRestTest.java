@@ -98,9 +98,9 @@ class SecretsAtRestTest {
 
             Stored stored = stored(created.id());
 
-            assertThat(stored.secret()).startsWith("v1:" + KEY.fingerprint() + ":")
+            assertThat(stored.secret()).startsWith("v2:" + KEY.fingerprint() + ":")
                     .doesNotContain(rotated.secret()).doesNotContain(keyPart(rotated.secret()));
-            assertThat(stored.previousSecret()).startsWith("v1:" + KEY.fingerprint() + ":")
+            assertThat(stored.previousSecret()).startsWith("v2:" + KEY.fingerprint() + ":")
                     .doesNotContain(created.secret()).doesNotContain(keyPart(created.secret()));
             assertThat(created.secret()).startsWith(WebhookSecrets.PREFIX);
             var found = h.endpoints.find("mer_a", created.id()).block(WAIT);
@@ -117,7 +117,7 @@ class SecretsAtRestTest {
             var retried = h.endpoints.create("mer_a", receiver.url("/hook"), List.of("*"), null, Instant.now(),
                     idempotencyKey("create-1"), SecretsAtRestTest::render).block(WAIT);
 
-            assertThat(stored).startsWith("v1:" + KEY.fingerprint() + ":").doesNotContain(keyPart(first.endpoint().secret()));
+            assertThat(stored).startsWith("v2:" + KEY.fingerprint() + ":").doesNotContain(keyPart(first.endpoint().secret()));
             assertThat(retried).isInstanceOfSatisfying(WebhookEndpoints.Creation.Stored.class,
                     replay -> assertThat(replay.responseBody()).isEqualTo(first.responseBody()).contains(first.endpoint().secret()));
         }
@@ -168,6 +168,53 @@ class SecretsAtRestTest {
             assertThat(request.header("webhook-signature").split(" ")).hasSize(2);
             WebhookDeliveryTest.verify(request, secret);
             WebhookDeliveryTest.verify(request, previous);
+        }
+
+        @Test
+        void secrets_and_create_responses_in_the_first_format_still_open_and_are_sealed_again_in_the_current_one() throws Exception {
+            String secret = WebhookSecrets.newSecret();
+            String previous = WebhookSecrets.newSecret();
+            insertInClear("we_v1", "mer_a", receiver.url("/v1"), sealedInTheFirstFormat(secret, "webhook_endpoints:we_v1"),
+                    sealedInTheFirstFormat(previous, "webhook_endpoints:we_v1"));
+            String body = "{\"id\":\"we_v1\",\"secret\":\"" + secret + "\"}";
+            insertResponse("mer_a", "create-v1", sealedInTheFirstFormat(body, "idempotency_keys:mer_a:create-v1"));
+            assertThat(h.endpoints.find("mer_a", "we_v1").block(WAIT).secret()).as("read before start-up").isEqualTo(secret);
+
+            assertThat(startUp(CIPHER)).isEqualTo(new SecretsAtRest.Outcome(1, 1));
+
+            Stored stored = stored("we_v1");
+            assertThat(stored.secret()).startsWith(CIPHER.currentPrefix()).startsWith("v2:");
+            assertThat(stored.previousSecret()).startsWith(CIPHER.currentPrefix());
+            assertThat(storedResponse("mer_a", "create-v1")).startsWith(CIPHER.currentPrefix());
+            var found = h.endpoints.find("mer_a", "we_v1").block(WAIT);
+            assertThat(found.secret()).isEqualTo(secret);
+            assertThat(found.previousSecret()).isEqualTo(previous);
+            var retried = h.endpoints.create("mer_a", receiver.url("/v1"), List.of("*"), null, Instant.now(),
+                    idempotencyKey("create-v1"), SecretsAtRestTest::render).block(WAIT);
+            assertThat(retried).isInstanceOfSatisfying(WebhookEndpoints.Creation.Stored.class,
+                    replay -> assertThat(replay.responseBody()).isEqualTo(body));
+            h.startService();
+            h.append("mer_a", "payment.created", Map.of("id", "pay_1"));
+            await().atMost(WAIT.multipliedBy(3)).until(() -> receiver.received().size() == 1);
+            WebhookDeliveryTest.verify(receiver.received().getFirst(), secret);
+            WebhookDeliveryTest.verify(receiver.received().getFirst(), previous);
+        }
+
+        /**
+         * A value as the first format ({@code v1}) stored it, sealed here with the JDK's AES-GCM rather than
+         * the code under test: a 12-byte nonce, the ciphertext and a 16-byte tag, associated data {@code v1:<context>}.
+         */
+        static String sealedInTheFirstFormat(String plaintext, String context) throws Exception {
+            byte[] nonce = new byte[12];
+            new java.security.SecureRandom().nextBytes(nonce);
+            javax.crypto.Cipher aesGcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            aesGcm.init(javax.crypto.Cipher.ENCRYPT_MODE,
+                    new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(KEY_BASE64), "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, nonce));
+            aesGcm.updateAAD(("v1:" + context).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] sealed = aesGcm.doFinal(plaintext.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] stored = java.nio.ByteBuffer.allocate(12 + sealed.length).put(nonce).put(sealed).array();
+            return "v1:" + KEY.fingerprint() + ":" + java.util.Base64.getEncoder().encodeToString(stored);
         }
 
         @Test
@@ -240,13 +287,13 @@ class SecretsAtRestTest {
         @Test
         void a_value_that_is_no_secret_or_from_a_newer_format_refuses_the_start() {
             insertInClear("we_garbled", "mer_a", receiver.url("/a"), "not-a-secret", null);
-            insertInClear("we_newer", "mer_a", receiver.url("/b"), "v2:00000000:AAAA", null);
+            insertInClear("we_newer", "mer_a", receiver.url("/b"), "v3:00000000:AAAA", null);
 
             assertThatThrownBy(() -> startUp(CIPHER))
                     .isInstanceOf(SecretsAtRest.KeyMismatch.class)
                     .hasMessageContaining("2 stored webhook secrets cannot be read")
                     .hasMessageContaining("webhook_endpoints:we_garbled is not a whsec_ secret")
-                    .hasMessageContaining("webhook_endpoints:we_newer is stored in format v2");
+                    .hasMessageContaining("webhook_endpoints:we_newer is stored in format v3");
         }
     }
 

@@ -3,17 +3,27 @@ package dev.ledgerflow.delivery.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** AES-256-GCM sealing of webhook secrets: round trip, stored form, tamper detection, nonces, keys. */
+/**
+ * Sealing of webhook secrets (Tink AEAD, AES-256-GCM): round trip, stored form, the first format still
+ * read, tamper detection, nonces, keys.
+ */
 class SecretsCipherTest {
 
-    static final SecretsKey KEY = SecretsKey.generate("LEDGER_WEBHOOKS_SECRETS_KEY");
+    static final String KEY_BASE64 = SecretsKey.newKeyBase64();
+    static final SecretsKey KEY = SecretsKey.parse("LEDGER_WEBHOOKS_SECRETS_KEY", KEY_BASE64);
     static final SecretsKey OTHER_KEY = SecretsKey.generate("LEDGER_WEBHOOKS_SECRETS_KEY");
     static final String CONTEXT = "webhook_endpoints:we_1";
 
@@ -34,13 +44,31 @@ class SecretsCipherTest {
         void the_stored_form_is_versioned_names_the_key_and_does_not_contain_the_secret() {
             String sealed = cipher.seal(secret, CONTEXT);
 
-            assertThat(sealed).matches("v1:[0-9a-f]{8}:[A-Za-z0-9+/]+=*")
-                    .startsWith("v1:" + KEY.fingerprint() + ":")
+            assertThat(sealed).matches("v2:[0-9a-f]{8}:[A-Za-z0-9+/]+=*")
+                    .startsWith("v2:" + KEY.fingerprint() + ":")
                     .doesNotContain(secret)
                     .doesNotContain(secret.substring(WebhookSecrets.PREFIX.length()));
             byte[] stored = Base64.getDecoder().decode(sealed.substring(sealed.lastIndexOf(':') + 1));
-            assertThat(stored).hasSize(12 + secret.length() + 16); // nonce, ciphertext, tag
+            assertThat(stored).hasSize(5 + 12 + secret.length() + 16); // Tink's prefix, nonce, ciphertext, tag
+            // Tink's prefix: its version byte, then the key's id, which is the fingerprint.
+            assertThat(stored[0]).isEqualTo((byte) 1);
+            assertThat(HexFormat.of().formatHex(stored, 1, 5)).isEqualTo(KEY.fingerprint());
             assertThat(cipher.isCurrent(sealed)).isTrue();
+        }
+
+        @Test
+        void the_ciphertext_is_tinks_prefix_then_plain_aes_gcm_with_the_format_and_context_as_associated_data() throws Exception {
+            String sealed = cipher.seal(secret, CONTEXT);
+            byte[] stored = Base64.getDecoder().decode(sealed.substring(sealed.lastIndexOf(':') + 1));
+
+            // Opened with the JDK's AES-GCM and the key's bytes, not with the code under test.
+            Cipher aesGcm = Cipher.getInstance("AES/GCM/NoPadding");
+            aesGcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(Base64.getDecoder().decode(KEY_BASE64), "AES"),
+                    new GCMParameterSpec(128, stored, 5, 12));
+            aesGcm.updateAAD(("v2:" + CONTEXT).getBytes(StandardCharsets.UTF_8));
+            byte[] plaintext = aesGcm.doFinal(stored, 5 + 12, stored.length - 5 - 12);
+
+            assertThat(new String(plaintext, StandardCharsets.UTF_8)).isEqualTo(secret);
         }
 
         @Test
@@ -51,7 +79,7 @@ class SecretsCipherTest {
                 String sealed = cipher.seal(secret, CONTEXT);
                 values.add(sealed);
                 byte[] stored = Base64.getDecoder().decode(sealed.substring(sealed.lastIndexOf(':') + 1));
-                nonces.add(Arrays.toString(Arrays.copyOf(stored, 12)));
+                nonces.add(Arrays.toString(Arrays.copyOfRange(stored, 5, 5 + 12)));
             }
 
             assertThat(nonces).hasSize(2_000);
@@ -65,15 +93,28 @@ class SecretsCipherTest {
         }
 
         @Test
-        void a_value_sealed_by_an_independent_aes_gcm_implementation_opens() {
+        void a_value_of_the_first_format_sealed_by_an_independent_aes_gcm_implementation_opens_and_is_not_current() {
             // Made with Python's `cryptography` (AESGCM): key bytes 0..31, nonce bytes 100..111,
-            // associated data "v1:webhook_endpoints:we_vector". Pins the format and the fingerprint.
+            // associated data "v1:webhook_endpoints:we_vector". Pins the first format and the fingerprint.
             SecretsKey key = SecretsKey.parse("vector key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
             String stored = "v1:77506162:ZGVmZ2hpamtsbW5vP3OtAxq2G/h1M2aa4iIhpDOwUn3hOaM2n5jgGKHqynrYiAyhH2UUdF8hOuTS2aTAGrAc9+ae";
 
             assertThat(key.fingerprint()).isEqualTo("77506162");
             assertThat(new SecretsCipher(key).open(stored, "webhook_endpoints:we_vector"))
                     .isEqualTo("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+            assertThat(new SecretsCipher(key).isCurrent(stored)).as("start-up seals it again in the current format").isFalse();
+        }
+
+        @Test
+        void a_value_of_the_first_format_under_the_previous_key_opens_during_a_key_change() {
+            SecretsKey key = SecretsKey.parse("LEDGER_WEBHOOKS_SECRETS_KEY_PREVIOUS", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+            String stored = "v1:77506162:ZGVmZ2hpamtsbW5vP3OtAxq2G/h1M2aa4iIhpDOwUn3hOaM2n5jgGKHqynrYiAyhH2UUdF8hOuTS2aTAGrAc9+ae";
+
+            assertThat(new SecretsCipher(KEY, key).open(stored, "webhook_endpoints:we_vector"))
+                    .isEqualTo("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+            assertThatThrownBy(() -> new SecretsCipher(KEY, key).open(stored, "webhook_endpoints:we_other"))
+                    .isInstanceOf(SecretsCipher.Unreadable.class)
+                    .hasMessageContaining("does not decrypt under key 77506162");
         }
     }
 
@@ -111,9 +152,13 @@ class SecretsCipherTest {
             String sealed = cipher.seal(secret, CONTEXT);
 
             assertThatThrownBy(() -> cipher.open(sealed.substring(0, 30), CONTEXT)).isInstanceOf(SecretsCipher.Unreadable.class);
-            assertThatThrownBy(() -> cipher.open("v1:" + KEY.fingerprint(), CONTEXT)).isInstanceOf(SecretsCipher.Unreadable.class);
-            assertThatThrownBy(() -> cipher.open("v1:" + KEY.fingerprint() + ":not*base64", CONTEXT))
-                    .isInstanceOf(SecretsCipher.Unreadable.class);
+            for (String format : List.of("v1", "v2")) {
+                assertThatThrownBy(() -> cipher.open(format + ":" + KEY.fingerprint(), CONTEXT)).isInstanceOf(SecretsCipher.Unreadable.class);
+                assertThatThrownBy(() -> cipher.open(format + ":" + KEY.fingerprint() + ":not*base64", CONTEXT))
+                        .isInstanceOf(SecretsCipher.Unreadable.class);
+                assertThatThrownBy(() -> cipher.open(format + ":" + KEY.fingerprint() + ":AAAA", CONTEXT))
+                        .isInstanceOf(SecretsCipher.Unreadable.class);
+            }
         }
 
         @Test
@@ -130,7 +175,7 @@ class SecretsCipherTest {
         @Test
         void relabelling_a_value_with_the_configured_keys_fingerprint_does_not_make_it_decrypt() {
             String sealed = new SecretsCipher(OTHER_KEY).seal(secret, CONTEXT);
-            String relabelled = "v1:" + KEY.fingerprint() + sealed.substring(("v1:" + OTHER_KEY.fingerprint()).length());
+            String relabelled = "v2:" + KEY.fingerprint() + sealed.substring(("v2:" + OTHER_KEY.fingerprint()).length());
 
             assertThatThrownBy(() -> cipher.open(relabelled, CONTEXT))
                     .isInstanceOf(SecretsCipher.Unreadable.class)
@@ -139,9 +184,9 @@ class SecretsCipherTest {
 
         @Test
         void a_format_this_version_does_not_know_is_refused() {
-            assertThatThrownBy(() -> cipher.open("v2:" + KEY.fingerprint() + ":AAAA", CONTEXT))
+            assertThatThrownBy(() -> cipher.open("v3:" + KEY.fingerprint() + ":AAAA", CONTEXT))
                     .isInstanceOf(SecretsCipher.Unreadable.class)
-                    .hasMessageContaining("format v2");
+                    .hasMessageContaining("format v3");
         }
     }
 
@@ -155,7 +200,7 @@ class SecretsCipherTest {
 
             assertThat(changing.open(underOld, CONTEXT)).isEqualTo(secret);
             assertThat(changing.isCurrent(underOld)).isFalse();
-            assertThat(changing.seal(secret, CONTEXT)).startsWith("v1:" + KEY.fingerprint() + ":");
+            assertThat(changing.seal(secret, CONTEXT)).startsWith("v2:" + KEY.fingerprint() + ":");
         }
     }
 

@@ -47,7 +47,7 @@ class WebhookSecretsConfiguration {
     static SecretsCipher cipher(WebhookSecretsProperties properties) {
         if (properties.key() == null || properties.key().isBlank()) {
             throw new IllegalStateException(WebhookSecretsProperties.KEY_VARIABLE + " is not set. Webhook signing secrets are"
-                    + " stored encrypted (AES-256-GCM) under it: set it to the base64 of 32 random bytes, e.g. the output of"
+                    + " stored encrypted (Tink AEAD, AES-256-GCM) under it: set it to the base64 of 32 random bytes, e.g. the output of"
                     + " `openssl rand -base64 32`, the same on every instance, and keep it safe: without it no stored secret"
                     + " can be read. The embedded default (./mvnw -pl gateway-api -am spring-boot:test-run) generates one"
                     + " in .data/ (see docs/webhooks.md).");

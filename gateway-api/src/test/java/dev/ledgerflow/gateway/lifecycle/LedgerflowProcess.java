@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,7 +56,9 @@ public final class LedgerflowProcess implements AutoCloseable {
         builder.environment().put("PORT", Integer.toString(port));
         builder.environment().putAll(environment);
         Process process = builder.start();
-        List<String> lines = new CopyOnWriteArrayList<>();
+        // Not a CopyOnWriteArrayList: the embedded default logs a line per request, and a copy per line made
+        // this reader fall behind a load, filling the pipe and stalling the service's logging threads.
+        List<String> lines = new ArrayList<>();
         CompletableFuture<Void> running = new CompletableFuture<>();
         String[] keys = new String[2];
         Thread pump = new Thread(() -> {
@@ -65,7 +66,9 @@ public final class LedgerflowProcess implements AutoCloseable {
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    lines.add(line);
+                    synchronized (lines) {
+                        lines.add(line);
+                    }
                     Matcher demo = DEMO_KEY.matcher(line);
                     if (demo.find()) {
                         keys[0] = demo.group(1);
@@ -91,7 +94,7 @@ public final class LedgerflowProcess implements AutoCloseable {
             running.get(START_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             process.destroyForcibly().waitFor();
-            throw new IllegalStateException("the service did not start; its output:\n" + String.join("\n", lines), e);
+            throw new IllegalStateException("the service did not start; its output:\n" + String.join("\n", copy(lines)), e);
         }
         return new LedgerflowProcess(process, pump, lines, port, keys[0], keys[1]);
     }
@@ -102,24 +105,47 @@ public final class LedgerflowProcess implements AutoCloseable {
 
     /** Everything the process printed so far. */
     public List<String> lines() {
-        return List.copyOf(lines);
+        return copy(lines);
     }
 
-    /** Sends SIGTERM (what Ctrl-C, {@code docker stop} and Kubernetes send) and waits for the exit. */
+    private static List<String> copy(List<String> lines) {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
+    }
+
+    /**
+     * Sends SIGTERM (what Ctrl-C, {@code docker stop} and Kubernetes send) and waits for the exit; the
+     * JVM runs its shutdown hooks and exits with 143 (128 + SIGTERM's 15).
+     *
+     * <p>Through the {@link ProcessHandle}, not {@link Process#destroy()}: that one also closes the
+     * pipe of the process's output, so the reader stopped at the signal and nothing the stop printed
+     * was ever read (the child's later writes went into a pipe nobody read).
+     */
     public int terminate() throws InterruptedException {
-        process.destroy();
+        process.toHandle().destroy();
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
-            process.destroyForcibly().waitFor();
+            process.toHandle().destroyForcibly();
+            process.waitFor();
             throw new IllegalStateException("the service did not stop within 2 minutes of SIGTERM");
         }
-        output.join(); // every line it printed is read
+        readToTheEnd();
         return process.exitValue();
     }
 
     /** SIGKILL: the JVM dies at once and stops nothing. */
     public void kill() throws InterruptedException {
-        process.destroyForcibly().waitFor();
-        output.join();
+        process.toHandle().destroyForcibly(); // not Process.destroyForcibly(), which drops the output not yet read
+        process.waitFor();
+        readToTheEnd();
+    }
+
+    /** Waits until every line the process printed is read: the pipe ends when the JVM has exited. */
+    private void readToTheEnd() throws InterruptedException {
+        if (!output.join(Duration.ofSeconds(30))) {
+            throw new IllegalStateException("the output of the exited service did not end within 30 s: a process it"
+                    + " started holds the pipe");
+        }
     }
 
     public boolean isAlive() {

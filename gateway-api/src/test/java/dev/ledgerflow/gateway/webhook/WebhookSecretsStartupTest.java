@@ -102,7 +102,7 @@ class WebhookSecretsStartupTest {
                 "ledger.webhooks.secrets.key-previous=" + OLD_KEY)) {
             String stored = storedSecret(database, endpoint.id());
 
-            assertThat(stored).startsWith("v1:" + SecretsKey.parse("new", NEW_KEY).fingerprint() + ":");
+            assertThat(stored).startsWith("v2:" + SecretsKey.parse("new", NEW_KEY).fingerprint() + ":");
             assertThat(context.getBean(WebhookEndpoints.class).find("mer_a", endpoint.id()).block(Duration.ofSeconds(10)).secret())
                     .isEqualTo(endpoint.secret());
         }
