@@ -24,19 +24,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Map.Entry;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -52,13 +51,23 @@ import tools.jackson.databind.node.ObjectNode;
  * 5xx, and nothing stored (events, merchants, webhook endpoints, deliveries and idempotency keys as
  * they were). The background consumers are off, so nothing else writes while it runs.
  *
- * <p>Run alone: {@code ./mvnw -pl gateway-api -am test -Dtest='MalformedRequestsPropertyTest'}; jqwik
- * prints the tries, the seed (rerun one with {@code -Djqwik.seeds.whenfixed=…} or {@code @Property(seed=…)})
- * and how the tries spread over endpoints and kinds of defect.
+ * <p>The requests come from {@link Gen}, seeded afresh each run. The seed is printed at the start and is
+ * in every failure's message with the try's number and its request; {@code -Dledger.fuzz.seed=…} replays a
+ * run, and with {@code -Dledger.fuzz.try=…} only that try (each try draws from its own generator, made
+ * from the seed and its number, and no try stores anything, so one replays alone). At the end it prints
+ * how the tries spread over endpoints and kinds of defect. Run alone:
+ * {@code ./mvnw -pl gateway-api -am test -Dtest='MalformedRequestsPropertyTest' -Dsurefire.failIfNoSpecifiedTests=false}
+ * (its output is in {@code gateway-api/target/surefire-reports/*MalformedRequestsPropertyTest-output.txt}).
  */
 class MalformedRequestsPropertyTest {
 
     static final int TRIES = 1_500;
+    static final long SEED = Long.getLong("ledger.fuzz.seed", ThreadLocalRandom.current().nextLong());
+    /** Zero: every try; otherwise only this one (1 to {@link #TRIES}). */
+    static final int ONLY_TRY = Integer.getInteger("ledger.fuzz.try", 0);
+    private static final Gen<Character> ANY = Gen.chars('\u0000', '\uffff');
+    private static final Gen<Character> ALPHA = Gen.chars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    private static final Gen<Character> ALPHANUMERIC = Gen.chars("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -69,13 +78,16 @@ class MalformedRequestsPropertyTest {
     static Fixture fixture;
     static final LongAdder sent = new LongAdder();
     static final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+    static final Map<String, AtomicInteger> endpoints = new ConcurrentHashMap<>();
+    static final Map<String, AtomicInteger> defects = new ConcurrentHashMap<>();
 
     /** The objects the requests are about: merchant A's (the caller's) and merchant B's (foreign ids). */
     record Fixture(String adminKey, String keyA, String keyB, String accountA, String accountA2, String paymentA,
             String endpointA, String accountB, String paymentB, String endpointB) {}
 
-    @BeforeContainer
+    @BeforeAll
     static void startService() {
+        System.out.println("MalformedRequestsPropertyTest: seed " + SEED + " (replay with -Dledger.fuzz.seed=" + SEED + ")");
         database = TestPostgres.freshDatabase();
         service = LedgerflowApplication.start(new String[] {
             "--server.port=0",
@@ -108,10 +120,12 @@ class MalformedRequestsPropertyTest {
         fixture = new Fixture(ApiTest.ADMIN_KEY, keyA, keyB, accountA, accountA2, paymentA, endpointA, accountB, paymentB, endpointB);
     }
 
-    @AfterContainer
+    @AfterAll
     static void stopService() {
-        System.out.println("MalformedRequestsPropertyTest: " + sent.sum() + " malformed requests sent; answers by status: "
-                + new java.util.TreeMap<>(statuses));
+        System.out.println("MalformedRequestsPropertyTest: seed " + SEED + ", " + sent.sum() + " malformed requests sent; answers by status: "
+                + new TreeMap<>(statuses));
+        printCounts("endpoint", endpoints);
+        printCounts("defect", defects);
         try {
             if (jdbc != null) {
                 jdbc.close();
@@ -124,24 +138,61 @@ class MalformedRequestsPropertyTest {
         }
     }
 
-    @Property(tries = TRIES)
-    void every_malformed_write_is_answered_by_a_4xx_problem_with_a_code_and_stores_nothing(@ForAll("malformed") Bad bad)
-            throws Exception {
-        Statistics.label("endpoint").collect(bad.endpoint());
-        Statistics.label("defect").collect(bad.defect());
+    @Test
+    void every_malformed_write_is_answered_by_a_4xx_problem_with_a_code_and_stores_nothing() {
+        Gen<Bad> malformed = malformed();
+        for (int number = 1; number <= TRIES; number++) {
+            if (ONLY_TRY != 0 && number != ONLY_TRY) {
+                continue;
+            }
+            Bad bad = malformed.next(tryRandom(number));
+            try {
+                check(bad);
+            } catch (AssertionError | Exception failed) {
+                throw new AssertionError("seed " + SEED + ", try " + number + " of " + TRIES + " (replay it alone with -Dledger.fuzz.seed="
+                        + SEED + " -Dledger.fuzz.try=" + number + "): " + bad + "\n" + failed.getMessage(), failed);
+            }
+        }
+    }
+
+    /** The generator of one try, made from the run's seed and the try's number only. */
+    static RandomGenerator tryRandom(int number) {
+        return new SplittableRandom(SEED ^ (number * 0x9E3779B97F4A7C15L));
+    }
+
+    static void check(Bad bad) throws Exception {
+        endpoints.computeIfAbsent(bad.endpoint(), e -> new AtomicInteger()).incrementAndGet();
+        defects.computeIfAbsent(defectKind(bad.defect()), d -> new AtomicInteger()).incrementAndGet();
         String before = stored();
 
         Response response = send(bad.request());
 
         sent.increment();
         statuses.computeIfAbsent(response.status(), s -> new AtomicInteger()).incrementAndGet();
-        assertThat(response.status()).as("%s: %s\n%s", bad.endpoint(), bad.defect(), response).isBetween(400, 499);
-        assertThat(response.header("content-type")).as("%s: %s\n%s", bad.endpoint(), bad.defect(), response)
-                .startsWith("application/problem+json");
+        assertThat(response.status()).as("the status of %s", response).isBetween(400, 499);
+        assertThat(response.header("content-type")).as("the content type of %s", response).startsWith("application/problem+json");
         JsonNode problem = JSON.readTree(response.body());
-        assertThat(problem.path("code").asString("")).as("%s: %s\n%s", bad.endpoint(), bad.defect(), response).isNotBlank();
-        assertThat(problem.path("status").asInt()).isEqualTo(response.status());
-        assertThat(stored()).as("%s: %s stored something", bad.endpoint(), bad.defect()).isEqualTo(before);
+        assertThat(problem.path("code").asString("")).as("the code of %s", response).isNotBlank();
+        assertThat(problem.path("status").asInt()).as("the problem's status in %s", response).isEqualTo(response.status());
+        assertThat(stored()).as("what is stored after %s", response).isEqualTo(before);
+    }
+
+    /** The defect without the value a field was given (which would make nearly every field defect a kind of its own). */
+    static String defectKind(String defect) {
+        int equals = defect.indexOf(" = ");
+        return equals < 0 ? defect : defect.substring(0, equals) + " = a bad value";
+    }
+
+    /** Counts by label, most frequent first, with their share of the tries. */
+    static void printCounts(String label, Map<String, AtomicInteger> counts) {
+        long total = counts.values().stream().mapToLong(AtomicInteger::get).sum();
+        StringBuilder table = new StringBuilder("MalformedRequestsPropertyTest: tries by " + label + "\n");
+        counts.entrySet().stream()
+                .sorted(Entry.<String, AtomicInteger>comparingByValue((a, b) -> Integer.compare(b.get(), a.get()))
+                        .thenComparing(Entry.comparingByKey()))
+                .forEach(entry -> table.append(String.format(Locale.ROOT, "  %-64s %5d (%5.1f %%)%n", entry.getKey(),
+                        entry.getValue().get(), 100.0 * entry.getValue().get() / Math.max(1, total))));
+        System.out.print(table);
     }
 
     // ---------------------------------------------------------------- the endpoints and their valid requests
@@ -254,10 +305,9 @@ class MalformedRequestsPropertyTest {
         }
     }
 
-    @Provide
-    Arbitrary<Bad> malformed() {
-        return Arbitraries.of(ENDPOINTS).flatMap(endpoint -> {
-            List<Arbitrary<Bad>> defects = new ArrayList<>();
+    static Gen<Bad> malformed() {
+        return Gen.of(ENDPOINTS).flatMap(endpoint -> {
+            List<Gen<Bad>> defects = new ArrayList<>();
             defects.add(badAuthorization(endpoint));
             defects.add(badHeaders(endpoint));
             if (endpoint.idPrefix() != null) {
@@ -271,7 +321,7 @@ class MalformedRequestsPropertyTest {
                     defects.add(badField(endpoint));
                 }
             }
-            return Arbitraries.oneOf(defects);
+            return Gen.oneOf(defects);
         });
     }
 
@@ -306,8 +356,8 @@ class MalformedRequestsPropertyTest {
         return new Raw(raw.method(), raw.path(), headers, raw.body(), raw.chunked());
     }
 
-    static Arbitrary<Bad> badAuthorization(Endpoint endpoint) {
-        return Arbitraries.strings().withCharRange('!', '~').ofMinLength(0).ofMaxLength(70).flatMap(noise -> Arbitraries.of(
+    static Gen<Bad> badAuthorization(Endpoint endpoint) {
+        return Gen.strings(Gen.chars('!', '~'), 0, 70).flatMap(noise -> Gen.of(
                         new Bad(endpoint.name(), "no Authorization", withHeader(valid(endpoint, null), "Authorization", null, true)),
                         new Bad(endpoint.name(), "Authorization without a key", withHeader(valid(endpoint, null), "Authorization", "Bearer", true)),
                         new Bad(endpoint.name(), "unknown key", withHeader(valid(endpoint, null), "Authorization", "Bearer sk_" + noise, true)),
@@ -319,45 +369,45 @@ class MalformedRequestsPropertyTest {
                                 "Authorization", "Bearer " + (endpoint.admin() ? fixture.adminKey() : fixture.keyB()), false))));
     }
 
-    static Arbitrary<Bad> badHeaders(Endpoint endpoint) {
+    static Gen<Bad> badHeaders(Endpoint endpoint) {
         Raw raw = valid(endpoint, endpoint.key().apply(fixture));
-        List<Arbitrary<Bad>> options = new ArrayList<>();
-        options.add(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(10).map(key -> new Bad(endpoint.name(),
+        List<Gen<Bad>> options = new ArrayList<>();
+        options.add(Gen.strings(ALPHA, 1, 10).map(key -> new Bad(endpoint.name(),
                 "two Idempotency-Keys", withHeader(withHeader(raw, "Idempotency-Key", key, false), "Idempotency-Key", key + "2", false))));
-        options.add(Arbitraries.of("\u0000", "a\u0000b", "a\rb", "a\nInjected: yes", "\u007f").map(value -> new Bad(endpoint.name(),
+        options.add(Gen.of("\u0000", "a\u0000b", "a\rb", "a\nInjected: yes", "\u007f").map(value -> new Bad(endpoint.name(),
                 "a control character in a header value (NUL, CR, LF: injection)", withHeader(raw, "X-Trace", value, false))));
-        options.add(Arbitraries.of("Bad Name: x", "X-CR: a\rb", "X-Ctl\u0001: x", "(): x")
+        options.add(Gen.of("Bad Name: x", "X-CR: a\rb", "X-Ctl\u0001: x", "(): x")
                 .map(line -> new Bad(endpoint.name(), "a malformed header line", withHeader(raw, line, null, false))));
         if (endpoint.readsIdempotencyKey()) {
-            options.add(Arbitraries.strings().alpha().numeric().ofMinLength(256).ofMaxLength(1_000).map(key -> new Bad(endpoint.name(),
+            options.add(Gen.strings(ALPHANUMERIC, 256, 1_000).map(key -> new Bad(endpoint.name(),
                     "an Idempotency-Key over 255 characters", withHeader(raw, "Idempotency-Key", key, true))));
         }
         if (endpoint.hasBody()) {
-            options.add(Arbitraries.just(new Bad(endpoint.name(), "two Content-Types",
+            options.add(Gen.just(new Bad(endpoint.name(), "two Content-Types",
                     withHeader(raw, "Content-Type", "application/json", false))));
         }
-        return Arbitraries.oneOf(options);
+        return Gen.oneOf(options);
     }
 
-    static Arbitrary<Bad> badId(Endpoint endpoint) {
+    static Gen<Bad> badId(Endpoint endpoint) {
         Raw raw = valid(endpoint, endpoint.key().apply(fixture));
         String own = raw.path();
         String validId = endpoint.idPrefix().equals("volume") ? "volume" : idIn(own, endpoint.idPrefix());
-        Arbitrary<String> junk = Arbitraries.oneOf(
-                Arbitraries.strings().ofMinLength(1).ofMaxLength(40),
-                Arbitraries.strings().withCharRange('a', 'z').ofLength(300).map(s -> endpoint.idPrefix() + s),
-                Arbitraries.of("x", endpoint.idPrefix(), endpoint.idPrefix() + "-", endpoint.idPrefix() + "é", "..", "%00", "%",
+        Gen<String> junk = Gen.oneOf(
+                Gen.strings(ANY, 1, 40),
+                Gen.strings(Gen.chars('a', 'z'), 300, 300).map(s -> endpoint.idPrefix() + s),
+                Gen.of("x", endpoint.idPrefix(), endpoint.idPrefix() + "-", endpoint.idPrefix() + "é", "..", "%00", "%",
                         endpoint.idPrefix() + "%00", endpoint.idPrefix() + "%2F", "%ZZ", endpoint.idPrefix() + "a b",
                         validId + "x", validId.toUpperCase(Locale.ROOT), endpoint.idPrefix() + "\uD800"));
-        List<Arbitrary<Bad>> options = new ArrayList<>();
+        List<Gen<Bad>> options = new ArrayList<>();
         options.add(junk.filter(id -> !id.equals(validId)).map(id -> new Bad(endpoint.name(), "a malformed id",
                 new Raw(raw.method(), own.replace(validId, encode(id)), raw.headers(), raw.body(), false))));
         List<String> foreign = endpoint.foreignPaths().apply(fixture);
         if (!foreign.isEmpty()) {
-            options.add(Arbitraries.of(foreign).map(path -> new Bad(endpoint.name(), "another merchant's id or another kind's",
+            options.add(Gen.of(foreign).map(path -> new Bad(endpoint.name(), "another merchant's id or another kind's",
                     new Raw(raw.method(), path, raw.headers(), raw.body(), false))));
         }
-        return Arbitraries.oneOf(options);
+        return Gen.oneOf(options);
     }
 
     /** Percent-encodes what is not plain, except a lone '%' the generator chose to send raw. */
@@ -380,13 +430,13 @@ class MalformedRequestsPropertyTest {
         throw new IllegalStateException(path);
     }
 
-    static Arbitrary<Bad> badJson(Endpoint endpoint) {
+    static Gen<Bad> badJson(Endpoint endpoint) {
         Raw raw = valid(endpoint, endpoint.key().apply(fixture));
         String body = new String(raw.body(), StandardCharsets.UTF_8);
         ObjectNode tree = (ObjectNode) JSON.readTree(body);
         String firstKey = tree.propertyNames().iterator().next();
-        List<Arbitrary<Bad>> options = new ArrayList<>();
-        options.add(Arbitraries.integers().between(1, body.length() - 1).map(cut -> new Bad(endpoint.name(), "truncated JSON",
+        List<Gen<Bad>> options = new ArrayList<>();
+        options.add(Gen.integers(1, body.length() - 1).map(cut -> new Bad(endpoint.name(), "truncated JSON",
                 withBody(raw, body.substring(0, cut).getBytes(StandardCharsets.UTF_8)))));
         List<String> notObjects = new ArrayList<>(List.of("[]", "[" + body + "]", "\"text\"", "42", "true", "{", "}", "{}}",
                 body + body, body + ",", "{'currency':'USD'}", "{currency:\"USD\"}", "{\"a\" 1}", "// comment\n" + body,
@@ -394,24 +444,23 @@ class MalformedRequestsPropertyTest {
         if (!endpoint.name().equals("POST /v1/stream-tokens")) {
             notObjects.add("null");
         }
-        options.add(Arbitraries.of(notObjects).map(text -> new Bad(endpoint.name(), "not a JSON object",
+        options.add(Gen.of(notObjects).map(text -> new Bad(endpoint.name(), "not a JSON object",
                 withBody(raw, text.getBytes(StandardCharsets.UTF_8)))));
-        options.add(Combinators.combine(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(12),
-                        Arbitraries.of("1", "\"x\"", "null", "{}", "[]", "true"))
-                .as((name, value) -> new Bad(endpoint.name(), "an unknown field",
+        options.add(Gen.combine(Gen.strings(ALPHA, 1, 12), Gen.of("1", "\"x\"", "null", "{}", "[]", "true"),
+                (name, value) -> new Bad(endpoint.name(), "an unknown field",
                         withBody(raw, body.replaceFirst("^\\{", "{\"zz_" + name + "\":" + value + ",").getBytes(StandardCharsets.UTF_8)))));
-        options.add(Arbitraries.of("same", "other").map(which -> new Bad(endpoint.name(), "a duplicated field",
+        options.add(Gen.of("same", "other").map(which -> new Bad(endpoint.name(), "a duplicated field",
                 withBody(raw, body.replaceFirst("^\\{", "{\"" + firstKey + "\":" + (which.equals("same") ? tree.get(firstKey) : "\"other\"")
                         + ",").getBytes(StandardCharsets.UTF_8)))));
-        options.add(Arbitraries.integers().between(600, 3_000).map(depth -> new Bad(endpoint.name(), "nesting deeper than the parser allows",
+        options.add(Gen.integers(600, 3_000).map(depth -> new Bad(endpoint.name(), "nesting deeper than the parser allows",
                 withBody(raw, ("{\"" + firstKey + "\":" + "[".repeat(depth) + "]".repeat(depth) + "}").getBytes(StandardCharsets.UTF_8)))));
-        options.add(Arbitraries.integers().between(2, 50).map(depth -> new Bad(endpoint.name(), "a field nested in arrays",
+        options.add(Gen.integers(2, 50).map(depth -> new Bad(endpoint.name(), "a field nested in arrays",
                 withBody(raw, body.replaceFirst("^\\{\"" + firstKey + "\":(\"[^\"]*\"|[-0-9]+)", "{\"" + firstKey + "\":"
                         + "[".repeat(depth) + "$1" + "]".repeat(depth)).getBytes(StandardCharsets.UTF_8)))));
-        options.add(Arbitraries.of(new byte[] {(byte) 0xC3, 0x28}, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+        options.add(Gen.of(new byte[] {(byte) 0xC3, 0x28}, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
                         new byte[] {(byte) 0xC0, (byte) 0x80}, new byte[] {0x00}, new byte[] {0x01}, new byte[] {0x0A})
                 .map(bytes -> new Bad(endpoint.name(), "bytes that are not JSON text in a string", withBody(raw, insideFirstString(body, bytes)))));
-        return Arbitraries.oneOf(options);
+        return Gen.oneOf(options);
     }
 
     /** The body with {@code bytes} put raw inside its first string value. */
@@ -425,32 +474,32 @@ class MalformedRequestsPropertyTest {
         return out.toByteArray();
     }
 
-    static Arbitrary<Bad> badBodyFraming(Endpoint endpoint) {
+    static Gen<Bad> badBodyFraming(Endpoint endpoint) {
         Raw raw = valid(endpoint, endpoint.key().apply(fixture));
         String body = new String(raw.body(), StandardCharsets.UTF_8);
-        List<Arbitrary<Bad>> options = new ArrayList<>();
-        options.add(Arbitraries.of("text/plain", "application/xml", "application/x-www-form-urlencoded",
+        List<Gen<Bad>> options = new ArrayList<>();
+        options.add(Gen.of("text/plain", "application/xml", "application/x-www-form-urlencoded",
                         "multipart/form-data; boundary=x", "application/jsonx", "json", "*/*", "application/octet-stream")
                 .map(type -> new Bad(endpoint.name(), "a content type other than JSON", withHeader(raw, "Content-Type", type, true))));
-        options.add(Arbitraries.just(new Bad(endpoint.name(), "no content type", withHeader(raw, "Content-Type", null, true))));
-        options.add(Arbitraries.of("utf-42", "klingon", "UTF-16", "UTF-32", "x-unknown", "\"\"")
+        options.add(Gen.just(new Bad(endpoint.name(), "no content type", withHeader(raw, "Content-Type", null, true))));
+        options.add(Gen.of("utf-42", "klingon", "UTF-16", "UTF-32", "x-unknown", "\"\"")
                 .map(charset -> new Bad(endpoint.name(), "a charset the body is not in",
                         withHeader(raw, "Content-Type", "application/json; charset=" + charset, true))));
-        options.add(Arbitraries.integers().between(64 * 1024 + 1, 200 * 1024).flatMap(size -> Arbitraries.of(false, true)
+        options.add(Gen.integers(64 * 1024 + 1, 200 * 1024).flatMap(size -> Gen.of(false, true)
                 .map(chunked -> new Bad(endpoint.name(), "a body over 64 KiB" + (chunked ? ", chunked" : ""),
                         new Raw(raw.method(), raw.path(), raw.headers(),
                                 (body + " ".repeat(size - body.length())).getBytes(StandardCharsets.UTF_8), chunked)))));
-        return Arbitraries.oneOf(options);
+        return Gen.oneOf(options);
     }
 
-    static Arbitrary<Bad> badField(Endpoint endpoint) {
-        return Arbitraries.of(endpoint.fields()).flatMap(field -> {
-            List<Arbitrary<JsonNode>> values = new ArrayList<>(wrongTypes(field.kind()));
+    static Gen<Bad> badField(Endpoint endpoint) {
+        return Gen.of(endpoint.fields()).flatMap(field -> {
+            List<Gen<JsonNode>> values = new ArrayList<>(wrongTypes(field.kind()));
             if (field.required()) {
-                values.add(Arbitraries.just(NODES.nullNode()));
+                values.add(Gen.just(NODES.nullNode()));
             }
             values.addAll(badValues(field));
-            return Arbitraries.oneOf(values).map(value -> {
+            return Gen.oneOf(values).map(value -> {
                 Raw raw = valid(endpoint, endpoint.key().apply(fixture));
                 ObjectNode tree = (ObjectNode) JSON.readTree(raw.body());
                 set(tree, field.path(), value);
@@ -461,12 +510,12 @@ class MalformedRequestsPropertyTest {
         });
     }
 
-    static List<Arbitrary<JsonNode>> wrongTypes(Kind kind) {
-        Arbitrary<JsonNode> text = Arbitraries.of("100", "", "true", "{}").map(NODES::stringNode);
-        Arbitrary<JsonNode> number = Arbitraries.of(NODES.numberNode(1), NODES.numberNode(1.5), NODES.numberNode(0));
-        Arbitrary<JsonNode> bool = Arbitraries.of(NODES.booleanNode(true), NODES.booleanNode(false));
-        Arbitrary<JsonNode> array = Arbitraries.just(NODES.arrayNode().add("x"));
-        Arbitrary<JsonNode> object = Arbitraries.just(NODES.objectNode().put("a", "b"));
+    static List<Gen<JsonNode>> wrongTypes(Kind kind) {
+        Gen<JsonNode> text = Gen.of("100", "", "true", "{}").map(NODES::stringNode);
+        Gen<JsonNode> number = Gen.of(NODES.numberNode(1), NODES.numberNode(1.5), NODES.numberNode(0));
+        Gen<JsonNode> bool = Gen.of(NODES.booleanNode(true), NODES.booleanNode(false));
+        Gen<JsonNode> array = Gen.just(NODES.arrayNode().add("x"));
+        Gen<JsonNode> object = Gen.just(NODES.objectNode().put("a", "b"));
         return switch (kind) {
             case FREE_TEXT, CODE, ID -> List.of(number, bool, array, object);
             case AMOUNT, COUNT, MONTH, YEAR, POSITION -> List.of(text, bool, array, object);
@@ -478,48 +527,47 @@ class MalformedRequestsPropertyTest {
     static final List<String> JUNK = List.of("é", "中", "\uD83D\uDE00", "\u0001", "\u0007", "\u007f", "\u200b", "\u00a0", "'", "\"", "\\",
             "%", "<", "$", "\ufeff", "\u0000");
 
-    static List<Arbitrary<JsonNode>> badValues(Field field) {
-        Arbitrary<String> unstorable = Arbitraries.of("\u0000", "a\u0000", "\uD800", "x\uDC00y", "\uDBFF");
+    static List<Gen<JsonNode>> badValues(Field field) {
+        Gen<String> unstorable = Gen.of("\u0000", "a\u0000", "\uD800", "x\uDC00y", "\uDBFF");
         return switch (field.kind()) {
             case FREE_TEXT -> {
-                List<Arbitrary<JsonNode>> values = new ArrayList<>();
-                values.add(Combinators.combine(Arbitraries.strings().ofMaxLength(20), unstorable).as((s, u) -> NODES.stringNode(s + u)));
+                List<Gen<JsonNode>> values = new ArrayList<>();
+                values.add(Gen.combine(Gen.strings(ANY, 0, 20), unstorable, (s, u) -> NODES.stringNode(s + u)));
                 if (field.lengthMax() > 0) {
-                    values.add(Arbitraries.strings().alpha().ofLength(field.lengthMax() + 1).map(NODES::stringNode));
+                    values.add(Gen.strings(ALPHA, field.lengthMax() + 1, field.lengthMax() + 1).map(NODES::stringNode));
                 }
                 if (field.required()) {
-                    values.add(Arbitraries.of("", "   ").map(NODES::stringNode));
+                    values.add(Gen.of("", "   ").map(NODES::stringNode));
                 }
                 yield values;
             }
             case CODE, ID -> List.of(
-                    Combinators.combine(Arbitraries.of(JUNK), Arbitraries.strings().ofMaxLength(10))
-                            .as((junk, s) -> NODES.stringNode(junkValue(field, junk, s))),
-                    Combinators.combine(Arbitraries.strings().ofMaxLength(20), unstorable).as((s, u) -> NODES.stringNode(s + u)));
-            case AMOUNT -> List.of(Arbitraries.of("0", "-1", "-0", "1000000000001", "9223372036854775807", "9223372036854775808",
+                    Gen.combine(Gen.of(JUNK), Gen.strings(ANY, 0, 10), (junk, s) -> NODES.stringNode(junkValue(field, junk, s))),
+                    Gen.combine(Gen.strings(ANY, 0, 20), unstorable, (s, u) -> NODES.stringNode(s + u)));
+            case AMOUNT -> List.of(Gen.of("0", "-1", "-0", "1000000000001", "9223372036854775807", "9223372036854775808",
                             "-9223372036854775809", "18446744073709551616", "1e400", "1.5", "1e2", "1E+2", "100.0", "0.0", "-1e-400",
                             "99999999999999999999999999999999999999")
                     .map(MalformedRequestsPropertyTest::number));
-            case COUNT -> List.of(Arbitraries.of("-1", "1000000000001", "9223372036854775808", "1.5", "1e3")
+            case COUNT -> List.of(Gen.of("-1", "1000000000001", "9223372036854775808", "1.5", "1e3")
                     .map(MalformedRequestsPropertyTest::number));
-            case MONTH -> List.of(Arbitraries.of("0", "13", "-1", "2147483648", "1.0").map(MalformedRequestsPropertyTest::number));
-            case YEAR -> List.of(Arbitraries.of("999", "10000", "2000", "-2035", "2147483648").map(MalformedRequestsPropertyTest::number));
-            case POSITION -> List.of(Arbitraries.of("-1", "9223372036854775808", "1.5", "-9223372036854775808")
+            case MONTH -> List.of(Gen.of("0", "13", "-1", "2147483648", "1.0").map(MalformedRequestsPropertyTest::number));
+            case YEAR -> List.of(Gen.of("999", "10000", "2000", "-2035", "2147483648").map(MalformedRequestsPropertyTest::number));
+            case POSITION -> List.of(Gen.of("-1", "9223372036854775808", "1.5", "-9223372036854775808")
                     .map(MalformedRequestsPropertyTest::number));
             case METADATA -> List.of(
-                    Arbitraries.strings().alpha().ofLength(41).map(key -> NODES.objectNode().put(key, "v")),
-                    Arbitraries.strings().alpha().ofLength(501).map(value -> NODES.objectNode().put("k", value)),
-                    Arbitraries.just(manyKeys(51)),
-                    Arbitraries.just(NODES.objectNode().put("", "v")),
-                    Arbitraries.just(NODES.objectNode().putNull("k")),
+                    Gen.strings(ALPHA, 41, 41).map(key -> NODES.objectNode().put(key, "v")),
+                    Gen.strings(ALPHA, 501, 501).map(value -> NODES.objectNode().put("k", value)),
+                    Gen.just(manyKeys(51)),
+                    Gen.just(NODES.objectNode().put("", "v")),
+                    Gen.just(NODES.objectNode().putNull("k")),
                     unstorable.map(u -> NODES.objectNode().put("k" + u, "v")),
                     unstorable.map(u -> NODES.objectNode().put("k", "v" + u)));
             case EVENTS -> List.of(
-                    Arbitraries.just(NODES.arrayNode()),
-                    Arbitraries.just(NODES.arrayNode().addNull()),
-                    Arbitraries.just(manyEvents(51)),
-                    Arbitraries.of("payment.nope", "PAYMENT.SUCCEEDED", "**", "payment.*x").map(type -> NODES.arrayNode().add(type)));
-            case OBJECT -> List.of(Arbitraries.just(NODES.objectNode()), Arbitraries.just(NODES.objectNode().put("type", "bank")));
+                    Gen.just(NODES.arrayNode()),
+                    Gen.just(NODES.arrayNode().addNull()),
+                    Gen.just(manyEvents(51)),
+                    Gen.of("payment.nope", "PAYMENT.SUCCEEDED", "**", "payment.*x").map(type -> NODES.arrayNode().add(type)));
+            case OBJECT -> List.of(Gen.just(NODES.objectNode()), Gen.just(NODES.objectNode().put("type", "bank")));
         };
     }
 

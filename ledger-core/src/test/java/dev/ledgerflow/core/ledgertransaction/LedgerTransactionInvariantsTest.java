@@ -57,10 +57,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * transaction left no event at all (all or nothing). A failure names its seed and prints the steps
  * that led to it, one line each, so the sequence reads (and replays, by its seed) as a story.
  *
- * <p>A seeded generator rather than jqwik: jqwik (1.10, the last release) runs on JUnit Platform 1,
- * this build on JUnit 6, and its author asks that it not be used by AI coding agents (its Anti-AI
- * Usage Clause since 1.10). Each seed is a sequence; a failure names its seed and prints its last 25
- * steps (no automatic shrinking), and the seed replays it exactly.
+ * <p>A seeded generator of our own rather than a property-testing library (README, "Test it", says
+ * why). Each seed is a sequence; a failure names its seed and prints its last 25 steps (no automatic
+ * shrinking), and the seed replays it exactly.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LedgerTransactionInvariantsTest {
