@@ -1,5 +1,6 @@
 package dev.ledgerflow.delivery.webhook;
 
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class SecretsAtRest {
     private final SecretsCipher cipher;
 
     public SecretsAtRest(ConnectionFactory connections, SecretsCipher cipher) {
-        this.sql = new Sql(connections);
+        this.sql = Sql.on(connections);
         this.cipher = cipher;
     }
 

@@ -3,6 +3,7 @@ package dev.ledgerflow.delivery.webhook;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.StreamId;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,7 @@ public final class WebhookDeliveries {
 
     /** @param cipher opens the endpoints' stored secrets to sign with */
     public WebhookDeliveries(ConnectionFactory connections, SecretsCipher cipher) {
-        this.sql = new Sql(connections);
+        this.sql = Sql.on(connections);
         this.cipher = cipher;
     }
 

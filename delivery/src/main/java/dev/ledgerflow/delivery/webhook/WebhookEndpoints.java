@@ -1,6 +1,7 @@
 package dev.ledgerflow.delivery.webhook;
 
 import dev.ledgerflow.core.ids.Ids;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import java.time.Duration;
@@ -29,7 +30,7 @@ public final class WebhookEndpoints {
     private final SecretsCipher cipher;
 
     public WebhookEndpoints(ConnectionFactory connections, SecretsCipher cipher) {
-        this.sql = new Sql(connections);
+        this.sql = Sql.on(connections);
         this.cipher = cipher;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.ledgerflow.core.sql.Sql;
 import dev.ledgerflow.delivery.testing.WebhookReceiver;
 import dev.ledgerflow.testing.TestRedis;
 import java.time.Duration;
@@ -48,19 +49,19 @@ class SecretsAtRestTest {
     record Stored(String secret, String previousSecret) {}
 
     Stored stored(String endpointId) {
-        return new Sql(h.pool).query("select secret, previous_secret from webhook_endpoints where id = $1",
+        return Sql.on(h.pool).query("select secret, previous_secret from webhook_endpoints where id = $1",
                         row -> new Stored(row.get("secret", String.class), row.get("previous_secret", String.class)), endpointId)
                 .single().block(WAIT);
     }
 
     String storedResponse(String scope, String key) {
-        return new Sql(h.pool).query("select response_body from idempotency_keys where scope = $1 and key = $2",
+        return Sql.on(h.pool).query("select response_body from idempotency_keys where scope = $1 and key = $2",
                 row -> row.get("response_body", String.class), scope, key).single().block(WAIT);
     }
 
     /** An endpoint as an earlier version wrote it: secrets in clear, here during a rotation's overlap. */
     void insertInClear(String id, String merchant, String url, String secret, String previousSecret) {
-        new Sql(h.pool).update("insert into webhook_endpoints (id, merchant_id, url, event_types, status, secret, previous_secret,"
+        Sql.on(h.pool).update("insert into webhook_endpoints (id, merchant_id, url, event_types, status, secret, previous_secret,"
                         + " previous_secret_expires_at, created_at) values ($1, $2, $3, $4, 'enabled', $5, $6,"
                         + " now() + interval '1 hour', now() - interval '1 minute')",
                 id, merchant, url, new String[] {"*"}, secret,
@@ -68,7 +69,7 @@ class SecretsAtRestTest {
     }
 
     void insertResponse(String scope, String key, String body) {
-        new Sql(h.pool).update("insert into idempotency_keys (scope, key, fingerprint, response_status, response_body, expires_at)"
+        Sql.on(h.pool).update("insert into idempotency_keys (scope, key, fingerprint, response_status, response_body, expires_at)"
                 + " values ($1, $2, 'request-digest', 201, $3, now() + interval '1 day')", scope, key, body).block(WAIT);
     }
 
@@ -126,7 +127,7 @@ class SecretsAtRestTest {
         void a_secret_moved_into_another_endpoints_row_does_not_decrypt_and_signs_nothing() {
             var a = h.endpoint("mer_a", receiver.url("/a"), "*");
             var b = h.endpoint("mer_b", receiver.url("/b"), "*");
-            new Sql(h.pool).update("update webhook_endpoints set secret = $2 where id = $1", b.id(), stored(a.id()).secret())
+            Sql.on(h.pool).update("update webhook_endpoints set secret = $2 where id = $1", b.id(), stored(a.id()).secret())
                     .block(WAIT);
 
             assertThatThrownBy(() -> h.endpoints.find("mer_b", b.id()).block(WAIT))

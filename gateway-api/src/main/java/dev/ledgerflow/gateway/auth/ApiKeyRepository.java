@@ -1,6 +1,6 @@
 package dev.ledgerflow.gateway.auth;
 
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
 import java.time.Clock;

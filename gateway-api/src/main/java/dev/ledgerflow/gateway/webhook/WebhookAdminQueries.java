@@ -1,6 +1,6 @@
 package dev.ledgerflow.gateway.webhook;
 
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.pool.ConnectionPool;
 import org.springframework.stereotype.Repository;
 import reactor.core.publisher.Flux;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ledgerflow.gateway.ApiClient;
 import dev.ledgerflow.gateway.ApiTestBase;
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.time.Instant;

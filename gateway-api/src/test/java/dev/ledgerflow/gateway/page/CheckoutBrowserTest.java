@@ -3,7 +3,7 @@ package dev.ledgerflow.gateway.page;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ledgerflow.gateway.ApiClient;
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.pool.ConnectionPool;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;

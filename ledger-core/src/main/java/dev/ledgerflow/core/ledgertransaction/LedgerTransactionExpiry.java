@@ -12,20 +12,17 @@ import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionEvent.Ledge
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionEvent.LedgerTransactionPosted;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionEvent.LedgerTransactionVoided;
 import dev.ledgerflow.core.ledgertransaction.domain.LedgerTransactionRejection;
-import io.r2dbc.spi.Connection;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -70,14 +67,9 @@ public final class LedgerTransactionExpiry implements FeedHandler, Disposable {
 
     /** Sets a timer for every pending transaction that waits to expire (after a restart: those of before). */
     public Mono<Void> start() {
-        return Flux.usingWhen(connections.create(),
-                        c -> Flux.from(c.createStatement(
-                                        "select transaction_id, merchant_id, expires_at from ledger_transaction_expiries")
-                                .execute())
-                                .flatMap(result -> result.map(row -> new Due(row.get("transaction_id", String.class),
-                                        row.get("merchant_id", String.class),
-                                        row.get("expires_at", OffsetDateTime.class).toInstant()))),
-                        Connection::close)
+        return Sql.on(connections).query("select transaction_id, merchant_id, expires_at from ledger_transaction_expiries",
+                        row -> new Due(row.get("transaction_id", String.class), row.get("merchant_id", String.class),
+                                Sql.instant(row, "expires_at")))
                 .doOnNext(this::schedule)
                 .then();
     }
@@ -156,26 +148,14 @@ public final class LedgerTransactionExpiry implements FeedHandler, Disposable {
     }
 
     private Mono<Void> remember(Due due) {
-        return Mono.usingWhen(connections.create(),
-                c -> Mono.from(c.createStatement("insert into ledger_transaction_expiries (transaction_id, merchant_id,"
-                                        + " expires_at) values ($1, $2, $3) on conflict do nothing")
-                                .bind("$1", due.transactionId())
-                                .bind("$2", due.merchantId())
-                                .bind("$3", due.expiresAt().atOffset(ZoneOffset.UTC))
-                                .execute())
-                        .flatMap(result -> Mono.from(result.getRowsUpdated())),
-                Connection::close).then();
+        return Sql.on(connections).update("insert into ledger_transaction_expiries (transaction_id, merchant_id, expires_at)"
+                + " values ($1, $2, $3) on conflict do nothing", due.transactionId(), due.merchantId(), due.expiresAt()).then();
     }
 
     /** @param cancelTimer whether to cancel its timer (not when called from that timer) */
     private Mono<Void> forget(String transactionId, boolean cancelTimer) {
         Disposable timer = scheduled.remove(transactionId);
-        return Mono.usingWhen(connections.create(),
-                c -> Mono.from(c.createStatement("delete from ledger_transaction_expiries where transaction_id = $1")
-                                .bind("$1", transactionId)
-                                .execute())
-                        .flatMap(result -> Mono.from(result.getRowsUpdated())),
-                Connection::close)
+        return Sql.on(connections).update("delete from ledger_transaction_expiries where transaction_id = $1", transactionId)
                 .then()
                 .doOnSuccess(done -> {
                     // After a post or void, the timer is no longer needed.

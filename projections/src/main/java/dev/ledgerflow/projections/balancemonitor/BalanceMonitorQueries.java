@@ -2,7 +2,7 @@ package dev.ledgerflow.projections.balancemonitor;
 
 import dev.ledgerflow.projections.Slice;
 import dev.ledgerflow.projections.projector.ProjectionCatalog;
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Optional;
 import reactor.core.publisher.Mono;

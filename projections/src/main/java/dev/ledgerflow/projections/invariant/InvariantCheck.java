@@ -3,7 +3,7 @@ package dev.ledgerflow.projections.invariant;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.projections.entry.AccountEntriesProjection;
 import dev.ledgerflow.projections.projector.ProjectionCatalog;
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import dev.ledgerflow.projections.projector.TableNames;
 import dev.ledgerflow.projections.transaction.TransactionsProjection;
 import dev.ledgerflow.projections.volume.VolumeProjection;

@@ -1,6 +1,6 @@
 package dev.ledgerflow.projections.logchain;
 
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.ledgerflow.projections.projector;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.postgres.LogTail;
+import dev.ledgerflow.core.sql.Sql;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;

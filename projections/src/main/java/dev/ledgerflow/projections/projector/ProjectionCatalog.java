@@ -1,5 +1,6 @@
 package dev.ledgerflow.projections.projector;
 
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;

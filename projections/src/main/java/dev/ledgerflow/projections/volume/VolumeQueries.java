@@ -3,7 +3,7 @@ package dev.ledgerflow.projections.volume;
 import dev.ledgerflow.projections.Slice;
 import dev.ledgerflow.projections.projector.Binder;
 import dev.ledgerflow.projections.projector.ProjectionCatalog;
-import dev.ledgerflow.projections.projector.Sql;
+import dev.ledgerflow.core.sql.Sql;
 import dev.ledgerflow.projections.projector.TableNames;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;

@@ -15,13 +15,11 @@ import dev.ledgerflow.core.payment.domain.PaymentCommand.ResolveDispute;
 import dev.ledgerflow.core.payment.domain.PaymentEvent.PaymentCreated;
 import dev.ledgerflow.core.payment.domain.PaymentSource;
 import dev.ledgerflow.core.payment.domain.PaymentState;
-import io.r2dbc.spi.Connection;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -29,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -91,16 +88,11 @@ public final class DisputeSimulation implements FeedHandler, Disposable {
 
     /** Sets a timer for every dispute waiting to be raised or decided (after a restart: those of before). */
     public Mono<Void> start() {
-        return Flux.usingWhen(connections.create(),
-                        c -> Flux.from(c.createStatement(
-                                        "select payment_id, merchant_id, outcome, step, due_at from simulated_disputes")
-                                .execute())
-                                .flatMap(result -> result.map(row -> new Due(row.get("payment_id", String.class),
-                                        row.get("merchant_id", String.class),
-                                        DisputeStatus.valueOf(row.get("outcome", String.class).toUpperCase(Locale.ROOT)),
-                                        Step.valueOf(row.get("step", String.class).toUpperCase(Locale.ROOT)),
-                                        row.get("due_at", OffsetDateTime.class).toInstant()))),
-                        Connection::close)
+        return Sql.on(connections).query("select payment_id, merchant_id, outcome, step, due_at from simulated_disputes",
+                        row -> new Due(row.get("payment_id", String.class), row.get("merchant_id", String.class),
+                                DisputeStatus.valueOf(row.get("outcome", String.class).toUpperCase(Locale.ROOT)),
+                                Step.valueOf(row.get("step", String.class).toUpperCase(Locale.ROOT)),
+                                Sql.instant(row, "due_at")))
                 .doOnNext(this::schedule)
                 .then();
     }
@@ -207,27 +199,15 @@ public final class DisputeSimulation implements FeedHandler, Disposable {
     }
 
     private Mono<Void> save(Due due) {
-        return Mono.usingWhen(connections.create(),
-                c -> Mono.from(c.createStatement("insert into simulated_disputes (payment_id, merchant_id, outcome, step,"
-                                        + " due_at) values ($1, $2, $3, $4, $5) on conflict (payment_id) do update"
-                                        + " set step = excluded.step, due_at = excluded.due_at")
-                                .bind("$1", due.paymentId())
-                                .bind("$2", due.merchantId())
-                                .bind("$3", due.outcome().name().toLowerCase(Locale.ROOT))
-                                .bind("$4", due.step().name().toLowerCase(Locale.ROOT))
-                                .bind("$5", due.dueAt().atOffset(ZoneOffset.UTC))
-                                .execute())
-                        .flatMap(result -> Mono.from(result.getRowsUpdated())),
-                Connection::close).then();
+        return Sql.on(connections).update("insert into simulated_disputes (payment_id, merchant_id, outcome, step, due_at)"
+                        + " values ($1, $2, $3, $4, $5) on conflict (payment_id) do update"
+                        + " set step = excluded.step, due_at = excluded.due_at",
+                due.paymentId(), due.merchantId(), due.outcome().name().toLowerCase(Locale.ROOT),
+                due.step().name().toLowerCase(Locale.ROOT), due.dueAt()).then();
     }
 
     private Mono<Void> forget(Due due) {
         scheduled.remove(due.paymentId());
-        return Mono.usingWhen(connections.create(),
-                c -> Mono.from(c.createStatement("delete from simulated_disputes where payment_id = $1")
-                                .bind("$1", due.paymentId())
-                                .execute())
-                        .flatMap(result -> Mono.from(result.getRowsUpdated())),
-                Connection::close).then();
+        return Sql.on(connections).update("delete from simulated_disputes where payment_id = $1", due.paymentId()).then();
     }
 }

@@ -4,8 +4,8 @@ import dev.ledgerflow.core.payment.domain.FailureCode;
 import dev.ledgerflow.core.codec.LedgerJson;
 import dev.ledgerflow.core.eventstore.postgres.Batcher;
 import dev.ledgerflow.core.eventstore.postgres.Batcher.Pending;
+import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.postgresql.codec.Json;
-import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -78,15 +77,9 @@ public final class PostgresAcquirerLedger implements AcquirerLedger {
 
     @Override
     public Mono<Boolean> voidOnce(AuthorizationRequest request) {
-        return Flux.usingWhen(connections.create(),
-                        connection -> Flux.from(connection.createStatement(VOID_ONCE)
-                                        .bind("$1", request.idempotencyKey())
-                                        .bind("$2", request.paymentId())
-                                        .bind("$3", request.amount().amountMinor())
-                                        .bind("$4", request.amount().currency().code())
-                                        .execute())
-                                .concatMap(result -> result.map(row -> Boolean.TRUE.equals(row.get("voided_approval", Boolean.class)))),
-                        Connection::close)
+        return Sql.on(connections).query(VOID_ONCE, row -> Boolean.TRUE.equals(row.get("voided_approval", Boolean.class)),
+                        request.idempotencyKey(), request.paymentId(), request.amount().amountMinor(),
+                        request.amount().currency().code())
                 .next()
                 .defaultIfEmpty(false); // declined: nothing to void
     }
@@ -146,10 +139,8 @@ public final class PostgresAcquirerLedger implements AcquirerLedger {
                     return row;
                 })
                 .toList());
-        return Flux.usingWhen(connections.create(),
-                        connection -> Flux.from(connection.createStatement(RECORD_BATCH).bind("$1", Json.of(document)).execute())
-                                .concatMap(result -> result.map(row -> Map.entry(row.get("idempotency_key", String.class), recorded(row)))),
-                        Connection::close)
+        return Sql.on(connections).query(RECORD_BATCH,
+                        row -> Map.entry(row.get("idempotency_key", String.class), recorded(row)), Json.of(document))
                 .collectMap(Map.Entry::getKey, Map.Entry::getValue);
     }
 
