@@ -3,6 +3,7 @@ package dev.ledgerflow.projections.projector;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.postgres.LogTail;
+import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.sql.Sql;
 import java.time.Clock;
 import java.util.List;
@@ -28,7 +29,7 @@ public final class FeedLag {
     /** Counted exactly up to this many events. */
     public static final int COUNT_MAX = 100_000;
 
-    private static final String AFTER = "(txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())";
+    private static final String AFTER = PostgresEventStore.FEED_AFTER;
     private static final String LAG = "select"
             + " (select count(*) from (select 1 from events where " + AFTER + " limit $3) behind) as behind,"
             + " (select recorded_at from events where " + AFTER + " order by txid, position limit 1) as oldest,"

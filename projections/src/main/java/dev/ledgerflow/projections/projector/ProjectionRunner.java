@@ -3,6 +3,7 @@ package dev.ledgerflow.projections.projector;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import dev.ledgerflow.core.eventstore.RecordedEvent;
 import dev.ledgerflow.core.eventstore.postgres.LogTail;
+import dev.ledgerflow.core.eventstore.postgres.PostgresEventStore;
 import dev.ledgerflow.core.sql.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -62,7 +63,7 @@ public final class ProjectionRunner {
             + " (select e.recorded_at from events e where e.position = bound.position) as recorded_at"
             + " from (select page.txid, page.position, count(*) over () as events"
             + " from (select txid, position from events"
-            + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
+            + " where " + PostgresEventStore.FEED_AFTER
             + " order by txid, position limit $3) page order by page.txid desc, page.position desc limit 1) bound";
     private static final String SAVE = "update projection_checkpoints set txid = $3, position = $4, last_recorded_at = $5,"
             + " events_applied = events_applied + $6, updated_at = now() where projection = $1 and generation = $2";

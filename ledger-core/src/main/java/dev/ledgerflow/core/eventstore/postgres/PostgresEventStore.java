@@ -42,10 +42,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     // A range of the (stream_id, stream_version) key: when the stream has not moved, one index probe, no rows.
     private static final String READ_STREAM_AFTER = "select " + COLUMNS + " from events"
             + " where stream_id = $1 and stream_version > $2 order by stream_version";
+    /**
+     * The feed after a position, as every reader of the log writes it: events ordered by (writing
+     * transaction, position) after {@code ($1 txid as text, $2 position)}, and only those of transactions
+     * below the snapshot's horizon, so that none can still appear before them (the gap-free rule).
+     */
+    public static final String FEED_AFTER = "(txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())";
     // Ordered by the columns (events.txid), not by the "txid" text alias of the select list: a bare
     // name in ORDER BY means the output column, and text order puts txid 1000 before 999.
     private static final String READ_LOG = "select " + COLUMNS + " from events"
-            + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
+            + " where " + FEED_AFTER
             + " order by events.txid, events.position limit $3";
     // One page of the feed and, in the same statement and snapshot, whether committed events wait
     // behind a transaction still running ("held back"): the tail then looks again soon, as no append
@@ -59,7 +65,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             + " from (select coalesce((select events.txid from events order by events.txid desc limit 1)"
             + " >= pg_snapshot_xmin(pg_current_snapshot()), false) as held) horizon"
             + " left join lateral (select * from events"
-            + " where (txid, position) > ($1::text::xid8, $2) and txid < pg_snapshot_xmin(pg_current_snapshot())"
+            + " where " + FEED_AFTER
             + " order by events.txid, events.position limit $3) page on true"
             + " order by page.txid, page.position";
     private static final String FEED_HEAD = "select txid::text as txid, position from events"
