@@ -3,6 +3,7 @@ package dev.ledgerflow.projections.projector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ledgerflow.projections.ReadModels;
 import dev.ledgerflow.projections.testing.FoldAssertions;
 import dev.ledgerflow.projections.testing.LedgerFold;
 import dev.ledgerflow.projections.testing.ProjectionFixture;
@@ -43,7 +44,9 @@ class ProjectorCrashTest {
             };
             ProjectionFixture first = new ProjectionFixture(ledger, ProjectorSettings.defaults().withPageSizes(10, 10),
                     hangOnSecondPage).start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> hungBackends.get().size() == 3);
+            // Every projection hangs on its second page; waiting for "three" read one moment of four hanging.
+            int projections = ReadModels.all().size();
+            await().atMost(Duration.ofSeconds(30)).until(() -> hungBackends.get().size() == projections);
             var beforeCrash = ledger.rows("select projection, events_applied from projection_checkpoints order by projection");
 
             // ... and dies there: its database sessions are cut and the process is gone.
