@@ -66,12 +66,18 @@ public final class Sql {
         return inTransaction(connections, work);
     }
 
-    /** Runs {@code work} in one transaction on a connection of its own from {@code connections}. */
+    /**
+     * Runs {@code work} in one transaction on a connection of its own from {@code connections}. The
+     * {@code Flux} completes only after {@code COMMIT} has answered (the commit is durable then), and fails
+     * if the commit fails; the connection goes back to the pool whatever happens.
+     */
     public static <T> Flux<T> inTransaction(ConnectionFactory connections, Function<Connection, Publisher<T>> work) {
         return Flux.usingWhen(
-                Mono.from(connections.create()).flatMap(c -> Mono.from(c.beginTransaction()).thenReturn(c)),
-                work,
-                c -> Mono.from(c.commitTransaction()).then(Mono.from(c.close())),
+                connections.create(),
+                c -> Mono.from(c.beginTransaction())
+                        .thenMany(Flux.defer(() -> work.apply(c)))
+                        .concatWith(Mono.from(c.commitTransaction()).then(Mono.empty())),
+                Connection::close,
                 (c, error) -> Mono.from(c.rollbackTransaction()).onErrorResume(e -> Mono.empty()).then(Mono.from(c.close())),
                 c -> Mono.from(c.rollbackTransaction()).onErrorResume(e -> Mono.empty()).then(Mono.from(c.close())));
     }
