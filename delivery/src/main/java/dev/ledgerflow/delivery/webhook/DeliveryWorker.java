@@ -35,10 +35,13 @@ import reactor.util.retry.Retry;
  * statement, each delivery under a lock token of its own for one attempt; the signed events are
  * POSTed concurrently; outcomes are recorded in batches as they come in (one statement for a batch)
  * and only then are their entries acknowledged ({@code XACK}, then {@code XDEL}, each once per
- * batch). An entry whose delivery was not taken (not due, held elsewhere, finished) is a duplicate,
- * acknowledged at once. A worker that dies in between leaves its entries pending in the group; after
- * the visibility timeout any worker reclaims them ({@code XAUTOCLAIM}) and, since the dead worker's
- * holds in PostgreSQL have expired by then, attempts them again. A missing stream or group
+ * batch). An entry whose delivery was not taken because it is finished or not due is a duplicate,
+ * acknowledged at once; one whose delivery is held by an attempt (in flight here or elsewhere, or
+ * held by a worker that died) stays pending and is reclaimed again. A worker that dies in between
+ * leaves its entries pending in the group; after the visibility timeout any worker reclaims them
+ * ({@code XAUTOCLAIM}) and attempts them again once the dead worker's holds in PostgreSQL have run
+ * out. Those start when the worker claimed, a moment after Redis handed it the entries, so the first
+ * reclaim can come just before they end: the entries then wait for the next one. A missing stream or group
  * ({@code NOGROUP}) is recreated and refilled by {@link DeliveryScheduler#restoreQueue()}.
  *
  * <p>A worker holds at most {@link WebhookSettings#concurrency()} deliveries at once, from their claim
@@ -169,8 +172,10 @@ public final class DeliveryWorker implements Disposable {
 
     /**
      * Takes the deliveries of a page of entries in one statement. Entries whose delivery was not
-     * taken (not due, held elsewhere, finished) are duplicates, acknowledged at once; so are entries
-     * without a delivery. Deliveries of a disabled endpoint are ended without an attempt. When the
+     * taken because it is finished or not due are duplicates, acknowledged at once; so are entries
+     * without a delivery. Entries whose delivery another attempt holds are left pending, to be
+     * reclaimed after the visibility timeout: acknowledged, a dead worker's delivery would wait for the
+     * scheduler's requeue (minutes) instead. Deliveries of a disabled endpoint are ended without an attempt. When the
      * database fails, the entries stay unacknowledged and are reclaimed later. A delivery whose endpoint
      * secret does not open (a wrong or missing key) is dead at once ({@code secret_unreadable}), its
      * entries acknowledged: retried, it would fail the same way for ever.
@@ -200,15 +205,19 @@ public final class DeliveryWorker implements Disposable {
                         Held one = new Held(claimed, entriesByDelivery.get(claimed.deliveryId()));
                         (claimed.endpointEnabled() ? held : abandoned).add(one);
                     }
-                    entriesByDelivery.forEach((deliveryId, entryIds) -> {
-                        if (!taken.contains(deliveryId)) {
-                            duplicates.addAll(entryIds);
-                        }
-                    });
+                    List<String> notTaken = entriesByDelivery.keySet().stream().filter(id -> !taken.contains(id)).toList();
                     claims.unopened().forEach((deliveryId, unopened) -> log.error(
                             "Webhook delivery {} is dead: its endpoint's secret cannot be decrypted ({})", deliveryId,
                             unopened.reason()));
-                    return Mono.when(abandon(abandoned), endUnreadable(claims.unopened(), entriesByDelivery), acknowledge(duplicates))
+                    Mono<Void> dropDuplicates = deliveries.heldByAnAttempt(notTaken)
+                            .flatMap(heldIds -> {
+                                Set<String> stillHeld = new HashSet<>(heldIds);
+                                notTaken.stream().filter(id -> !stillHeld.contains(id))
+                                        .forEach(id -> duplicates.addAll(entriesByDelivery.get(id)));
+                                return acknowledge(duplicates);
+                            })
+                            .onErrorResume(error -> Mono.empty()); // left pending: reclaimed and looked at again
+                    return Mono.when(abandon(abandoned), endUnreadable(claims.unopened(), entriesByDelivery), dropDuplicates)
                             .thenMany(Flux.defer(() -> {
                                 places.take(held.size());
                                 return Flux.fromIterable(held);

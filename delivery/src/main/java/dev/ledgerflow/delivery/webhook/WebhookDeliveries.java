@@ -119,8 +119,13 @@ public final class WebhookDeliveries {
     /**
      * Creates the deliveries of public events, in one statement: one per enabled endpoint of the
      * event's merchant that subscribes to its type and existed when the event was recorded. Answers
-     * the ids created, marked as enqueued (the caller puts them on the stream); a delivery that exists
-     * already (an event handed over again) is left alone.
+     * the ids created, marked as enqueued (the caller puts them on the stream). A delivery that exists
+     * already (an event handed over again after a crash or a takeover) is answered again, marked as
+     * enqueued anew, when it is still owed, due and not held by an attempt: the instance that created
+     * it may have died between this statement's commit and its {@code XADD}, and without its entry it
+     * would wait for the scheduler's requeue (minutes). One already on the stream gets a second entry,
+     * which the claim treats as the duplicate it is. Finished, held or not-yet-due ones are left alone
+     * (a failed delivery's next attempt is the scheduler's to enqueue).
      */
     public Flux<String> createForEvents(List<Dispatch> dispatches) {
         if (dispatches.isEmpty()) {
@@ -150,7 +155,10 @@ public final class WebhookDeliveries {
                         + " where e.status = 'enabled' and e.deleted_at is null and e.created_at <= ev.recorded_at::timestamptz"
                         + " and ('*' = any(e.event_types) or ev.type = any(e.event_types))"
                         + " order by ev.position, e.id"
-                        + " on conflict do nothing returning id",
+                        + " on conflict (id) do update set enqueued_at = now()"
+                        + " where webhook_deliveries.status in ('pending', 'failed') and webhook_deliveries.next_attempt_at <= now()"
+                        + " and (webhook_deliveries.locked_until is null or webhook_deliveries.locked_until < now())"
+                        + " returning id",
                 row -> row.get("id", String.class),
                 merchants, eventIds, positions, types, recordedAt);
     }
@@ -246,6 +254,23 @@ public final class WebhookDeliveries {
                     }
                     return new Claims(claimed, unopened);
                 });
+    }
+
+    /**
+     * Of these deliveries, those still owed and held by an attempt ({@code locked_until} not yet
+     * passed): a stream entry of one is not a duplicate to drop but one to try again once the hold
+     * runs out. A worker's hold starts when it claims, a moment after Redis handed it the entry, so
+     * a reclaim can find the entry idle past the visibility timeout while the dead worker's hold
+     * still runs.
+     */
+    public Mono<List<String>> heldByAnAttempt(Collection<String> deliveryIds) {
+        if (deliveryIds.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        return sql.query("select id from webhook_deliveries where id = any($1::text[])"
+                        + " and status in ('pending', 'failed') and locked_until >= now()",
+                        row -> row.get("id", String.class), (Object) deliveryIds.toArray(String[]::new))
+                .collectList();
     }
 
     /** One row of a claim: a delivery held, or one whose secret did not open. */

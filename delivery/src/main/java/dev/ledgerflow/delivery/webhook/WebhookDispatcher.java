@@ -20,7 +20,8 @@ import reactor.core.publisher.Mono;
  * <p>Run by a batched {@link FeedConsumer} named {@value #CONSUMER_NAME}, whose checkpoint only moves
  * past an event once its deliveries are stored. A batch of consecutive events costs one statement
  * (and one pipelined round of {@code XADD}s), not one per event. An event handed over again after a
- * crash finds its deliveries by their deterministic ids and adds none. Putting them on the stream is
+ * crash finds its deliveries by their deterministic ids and adds none; those still owed and not held
+ * go on the stream again (the crash may have come before their {@code XADD}). Putting them on the stream is
  * best effort: when Redis is away they stay due in PostgreSQL and the {@link DeliveryScheduler}
  * enqueues them later, so an outage of Redis never stalls the feed for long nor loses a delivery.
  */

@@ -228,6 +228,43 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void an_entry_reclaimed_while_the_dead_workers_hold_still_runs_is_reclaimed_again_and_delivered() {
+        // No requeue by the scheduler within the test: only XAUTOCLAIM can bring the entry back.
+        WebhookSettings settings = WebhookHarness.testSettings(QUICK_RETRIES)
+                .withPolling(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMinutes(10));
+        WebhookHarness h = harness(settings);
+        h.scheduler = new DeliveryScheduler(h.deliveries, h.queue, settings, h.metrics).start();
+        closeAfter.add(h.scheduler::dispose);
+        h.queue.ensureGroup().block(WAIT);
+        h.dispatcher = new WebhookDispatcher(h.deliveries, h.queue).consumer(h.store, h.checkpoints).start();
+        closeAfter.add(() -> h.dispatcher.stop().block(WAIT));
+        var endpoint = h.endpoint("mer_a", receiver.url("/hook"), "*");
+        String event = h.append("mer_a", "payment.succeeded", payment("pay_1", "succeeded"));
+        await().atMost(WAIT).until(() -> h.queue.state().block(WAIT).length() == 1);
+
+        // A worker reads the entry, claims its delivery a moment later (here: its hold runs twice the
+        // visibility timeout past the read), and dies before it posts.
+        var read = h.shared.commands().flatMapMany(c -> h.queue.read(c, "dead-worker", 1, Duration.ofMillis(100)))
+                .collectList().block(WAIT);
+        assertThat(read).hasSize(1);
+        String deliveryId = read.getFirst().getBody().get(WebhookQueue.FIELD);
+        var claims = h.deliveries.claim(List.of(deliveryId), settings.visibilityTimeout().multipliedBy(2)).block(WAIT);
+        assertThat(claims.claimed()).hasSize(1);
+
+        // The survivor's first reclaim finds the entry idle past the visibility timeout, but the hold
+        // still running: the entry must stay pending, reclaimed again once the hold has run out.
+        h.worker(null);
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").getFirst().status().equals("succeeded"));
+
+        assertThat(receiver.received()).singleElement().satisfies(r -> {
+            assertThat(r.webhookId()).isEqualTo(event);
+            verify(r, endpoint.secret());
+        });
+        assertThat(h.deliveriesOf("mer_a").getFirst().attempts()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> h.queue.state().block(WAIT).inFlight() == 0 && h.queue.state().block(WAIT).length() == 0);
+    }
+
+    @Test
     void after_flushall_mid_run_delivery_resumes_by_itself_and_completes_everything() throws Exception {
         EmbeddedRedisServer privateRedis = EmbeddedRedisServer.start(Files.createTempDirectory("webhook-flush"), false, 0);
         closeAfter.add(privateRedis);
@@ -309,6 +346,32 @@ class WebhookDeliveryTest {
         await().during(Duration.ofMillis(700)).atMost(WAIT).until(() -> receiver.received().size() == 5);
         assertThat(h.deliveriesOf("mer_a")).hasSize(5).allSatisfy(d -> assertThat(d.attempts()).isEqualTo(1));
         h.dispatcher.stop().block(WAIT);
+    }
+
+    @Test
+    void deliveries_stored_by_a_dispatcher_that_died_before_putting_them_on_the_stream_are_enqueued_when_the_feed_is_handed_over_again() {
+        // No requeue by the scheduler within the test: only the dispatcher can put the deliveries on the stream.
+        WebhookSettings settings = WebhookHarness.testSettings(QUICK_RETRIES)
+                .withPolling(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMinutes(10));
+        WebhookHarness h = harness(settings);
+        h.queue.ensureGroup().block(WAIT); // the stream outlives the instance: no refill at start
+        h.endpoint("mer_a", receiver.url("/hook"), "*");
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            events.add(h.append("mer_a", "payment.created", payment("pay_" + i, "processing")));
+        }
+        // What the dead instance's dispatcher did: its statement committed, then it died before its XADD
+        // and before its checkpoint moved.
+        var recorded = h.store.readLog(LogPosition.START, 10).collectList().block(WAIT);
+        var stored = h.deliveries.createForEvents(recorded.stream().map(e -> new WebhookDeliveries.Dispatch(e, "mer_a")).toList())
+                .collectList().block(WAIT);
+        assertThat(stored).hasSize(3);
+
+        h.startService();
+
+        await().atMost(LONG_WAIT).until(() -> h.deliveriesOf("mer_a").stream().allMatch(d -> d.status().equals("succeeded")));
+        assertThat(receiver.received()).extracting(Received::webhookId).containsExactlyInAnyOrderElementsOf(events);
+        assertThat(h.deliveriesOf("mer_a")).hasSize(3).allSatisfy(d -> assertThat(d.attempts()).isEqualTo(1));
     }
 
     @Test
