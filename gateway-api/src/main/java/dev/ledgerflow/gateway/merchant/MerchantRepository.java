@@ -1,5 +1,6 @@
 package dev.ledgerflow.gateway.merchant;
 
+import dev.ledgerflow.core.sql.Sql;
 import dev.ledgerflow.gateway.auth.ApiKeyRepository;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
@@ -26,17 +27,10 @@ public class MerchantRepository {
 
     /** Stores the merchant and its first API key, in one transaction. */
     Mono<Void> insert(Merchant merchant, String keyId, String apiKey) {
-        return Mono.usingWhen(pool.create(), c -> Mono.from(c.beginTransaction())
-                        .then(Mono.from(c.createStatement("insert into merchants (id, name, created_at) values ($1, $2, $3)")
-                                        .bind("$1", merchant.id())
-                                        .bind("$2", merchant.name())
-                                        .bind("$3", merchant.createdAt().atOffset(ZoneOffset.UTC))
-                                        .execute())
-                                .flatMap(r -> Mono.from(r.getRowsUpdated())))
-                        .then(apiKeys.insert(c, merchant.id(), keyId, apiKey, merchant.createdAt()))
-                        .then(Mono.from(c.commitTransaction()))
-                        .onErrorResume(error -> Mono.from(c.rollbackTransaction()).then(Mono.error(error))),
-                Connection::close);
+        return Sql.inTransaction(pool, c -> Sql.update(c, "insert into merchants (id, name, created_at) values ($1, $2, $3)",
+                                merchant.id(), merchant.name(), merchant.createdAt().atOffset(ZoneOffset.UTC))
+                        .then(apiKeys.insert(c, merchant.id(), keyId, apiKey, merchant.createdAt())))
+                .then();
     }
 
     public Mono<Merchant> find(String merchantId) {

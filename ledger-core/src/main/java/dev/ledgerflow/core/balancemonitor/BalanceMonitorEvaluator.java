@@ -1,5 +1,6 @@
 package dev.ledgerflow.core.balancemonitor;
 
+import dev.ledgerflow.core.sql.Sql;
 import dev.ledgerflow.core.balancemonitor.domain.BalanceMonitorCommand.FeedPlace;
 import dev.ledgerflow.core.balancemonitor.domain.BalanceMonitorCommand.ObserveBalance;
 import dev.ledgerflow.core.balancemonitor.domain.BalanceMonitorEvent.BalanceMonitorCreated;
@@ -321,11 +322,12 @@ public final class BalanceMonitorEvaluator implements FeedBatchHandler {
         if (changed.isEmpty() && batch.added.isEmpty() && batch.removed.isEmpty()) {
             return Mono.empty();
         }
-        return Mono.usingWhen(connections.create(), c -> Mono.from(c.beginTransaction())
-                .then(Flux.concat(saveBalances(c, changed), Flux.fromIterable(batch.added).concatMap(w -> addWatch(c, w)),
-                        Flux.fromIterable(batch.removed).concatMap(id -> removeWatch(c, id))).then())
-                .then(Mono.from(c.commitTransaction())),
-                Connection::close, (c, error) -> c.rollbackTransaction(), Connection::rollbackTransaction);
+        // Sql.inTransaction: rolled back and the connection returned on failure or cancellation too
+        // (rolled back but never closed, a failed save used to keep its pooled connection for good).
+        return Sql.inTransaction(connections, c -> Flux.concat(saveBalances(c, changed),
+                        Flux.fromIterable(batch.added).concatMap(w -> addWatch(c, w)),
+                        Flux.fromIterable(batch.removed).concatMap(id -> removeWatch(c, id))))
+                .then();
     }
 
     private static Mono<Long> saveBalances(Connection c, List<Map.Entry<String, Balance>> changed) {

@@ -1,5 +1,6 @@
 package dev.ledgerflow.core.cluster;
 
+import dev.ledgerflow.core.sql.Sql;
 import dev.ledgerflow.core.eventstore.LogPosition;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -105,8 +106,7 @@ public final class LeaseStore {
      * on the number of partitions, and this fails.
      */
     public Mono<Void> ensureGroup(String group, int partitions, Duration ttl) {
-        return Mono.usingWhen(connections.create(), c -> Mono.from(c.beginTransaction())
-                .then(one(c, "select pg_advisory_xact_lock(hashtext('consumer_leases:' || $1))", s -> s.bind("$1", group)))
+        return Sql.inTransaction(connections, c -> one(c, "select pg_advisory_xact_lock(hashtext('consumer_leases:' || $1))", s -> s.bind("$1", group))
                 .thenMany(many(c, GROUP_SHAPE, s -> s.bind("$1", group).bind("$2", ttl.toMillis()),
                         row -> new long[] {row.get("partitions", Integer.class), row.get("n", Long.class), row.get("live", Long.class)}))
                 .collectList()
@@ -126,8 +126,8 @@ public final class LeaseStore {
                     }
                     return position(c, GROUP_LOWEST, group).defaultIfEmpty(LogPosition.START)
                             .flatMap(lowest -> one(c, GROUP_DROP, s -> s.bind("$1", group)).then(create(c, group, partitions, lowest)));
-                })
-                .then(Mono.from(c.commitTransaction())), Connection::close);
+                }))
+                .then();
     }
 
     private Mono<Void> create(Connection c, String group, int partitions, LogPosition at) {
