@@ -424,6 +424,10 @@ final class Chaos {
         // A capture acknowledged: its payment succeeded, once.
         long[] captures = existOnce(phase.ids(ChaosLoad.Kind.CAPTURE),
                 "select stream_id, count(*) from events where type = 'payment.succeeded' and stream_id = any(?) group by 1");
+        outcomes.add(new Checks.Outcome("every 2xx answer is about what its request named", phase.mismatchedAnswers.isEmpty(),
+                phase.mismatchedAnswers.isEmpty() ? "0 answers about something else"
+                        : phase.mismatchedAnswers.size() + " answers about something else, the first: "
+                                + String.join("; ", phase.mismatchedAnswers.stream().limit(3).toList())));
         lost += payments[0] + transfers[0] + refunds[0] + captures[0];
         duplicated += payments[1] + transfers[1] + refunds[1] + captures[1];
         outcomes.add(new Checks.Outcome("every acknowledged payment, transfer, refund and capture exists exactly once",

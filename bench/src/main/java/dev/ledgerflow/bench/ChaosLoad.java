@@ -75,6 +75,11 @@ final class ChaosLoad {
         final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
         /** Keys answered 2xx with two different ids: a duplicate. */
         final Set<String> conflictingKeys = ConcurrentHashMap.newKeySet();
+        /**
+         * 2xx answers that are not about what their request named (a capture answered with another
+         * payment, or not captured; a refund of another payment): each is a request and the answer it got.
+         */
+        final ConcurrentLinkedQueue<String> mismatchedAnswers = new ConcurrentLinkedQueue<>();
         /** Latency of each answer (not of the whole retried request), µs. */
         final Recorder latency = new Recorder(3_600_000_000L, 3);
         /** Latency of the 503 answers, µs: a 503 must come quickly. */
@@ -202,8 +207,8 @@ final class ChaosLoad {
         phase.sends.increment();
         return http.post(request.path(), merchantKey, request.body(), request.key())
                 .timeout(Duration.ofSeconds(30))
-                .map(response -> new Answer(response.status(), response.body()))
-                .onErrorResume(error -> Mono.just(new Answer(-1, error.toString())))
+                .map(response -> new Answer(response.status(), response.body(), response.position(), response.requestId()))
+                .onErrorResume(error -> Mono.just(new Answer(-1, error.toString(), null, null)))
                 .flatMap(answer -> {
                     long micros = Math.max(1, (System.nanoTime() - sent) / 1_000);
                     phase.latency.recordValue(micros);
@@ -227,7 +232,7 @@ final class ChaosLoad {
                         }
                     }
                     if (answer.status() >= 200 && answer.status() < 300) {
-                        acknowledged(phase, request, answer.body());
+                        acknowledged(phase, request, answer);
                         return Mono.empty();
                     }
                     boolean retry = answer.status() < 0 || answer.status() >= 500
@@ -246,11 +251,42 @@ final class ChaosLoad {
                 });
     }
 
-    private record Answer(int status, String body) {}
+    /** An answer as the load saw it: a status of -1 is a broken connection or a timeout. */
+    private record Answer(int status, String body, String position, String requestId) {}
+
+    /**
+     * Why a 2xx answer is not about its request, or null when it is: a capture answers its payment,
+     * captured; a refund names its payment; a creation answers an object of the kind asked for.
+     */
+    static String mismatch(Request request, String body) {
+        String id;
+        try {
+            id = Scenarios.id(body);
+        } catch (IllegalStateException noId) {
+            return "no id in the answer";
+        }
+        return switch (request.kind()) {
+            case CAPTURE -> !id.equals(request.of().id()) ? "the answer is about " + id
+                    : body.contains("\"status\":\"succeeded\"") ? null : "the payment is not captured in the answer";
+            case REFUND -> !id.startsWith("re_") || !body.contains("\"payment\":\"" + request.of().id() + "\"")
+                    ? "not a refund of " + request.of().id() : null;
+            case PAYMENT, MANUAL_PAYMENT -> id.startsWith("pay_") ? null : "not a payment";
+            case TRANSFER -> id.startsWith("tr_") ? null : "not a transfer";
+        };
+    }
 
     private final Map<String, String> idByKey = new ConcurrentHashMap<>();
 
-    private void acknowledged(Phase phase, Request request, String body) {
+    private void acknowledged(Phase phase, Request request, Answer answer) {
+        String body = answer.body();
+        String mismatch = mismatch(request, body);
+        if (mismatch != null) {
+            // Not counted as acknowledged: the answer says nothing of this request. Reported as a failure.
+            String excerpt = body.length() > 300 ? body.substring(0, 300) + "…" : body;
+            phase.mismatchedAnswers.add(String.format("%s %s (key %s): %s; answer %s", request.kind(), request.path(),
+                    request.key(), mismatch, excerpt.replace('\n', ' ').replace('|', '/')));
+            return;
+        }
         String id = request.kind() == Kind.CAPTURE ? request.of().id() : Scenarios.id(body);
         String earlier = idByKey.putIfAbsent(request.key(), id);
         if (earlier != null && !earlier.equals(id)) {
@@ -262,7 +298,11 @@ final class ChaosLoad {
         }
         Ack ack = new Ack(request.kind(), id, request.key(), now);
         phase.ack(ack);
-        ackLog.println(phase.name + " " + request.kind() + " " + id + " " + request.key() + " " + request.path());
+        // With the answer's status, Ledger-Position and Request-Id, and the wall clock: what a lost write
+        // was answered with, to be looked for in the log and the service's own lines.
+        ackLog.println(phase.name + " " + request.kind() + " " + id + " " + request.key() + " " + request.path() + " "
+                + answer.status() + " position=" + answer.position() + " request_id=" + answer.requestId() + " at="
+                + java.time.Instant.now());
         switch (request.kind()) {
             case PAYMENT -> refundable.add(ack);
             case MANUAL_PAYMENT -> capturable.add(ack);

@@ -11,7 +11,16 @@ import reactor.netty.resources.ConnectionProvider;
 /** A non-blocking HTTP client with a fixed number of connections: the load generator's connections. */
 final class Http {
 
-    record Response(int status, String body) {
+    /**
+     * An answer; {@code position} ({@code Ledger-Position}) and {@code requestId} ({@code Request-Id})
+     * are null when the service did not send them.
+     */
+    record Response(int status, String body, String position, String requestId) {
+
+        Response(int status, String body) {
+            this(status, body, null, null);
+        }
+
         boolean ok() {
             return status >= 200 && status < 300;
         }
@@ -55,7 +64,8 @@ final class Http {
                 .send(ByteBufFlux.fromString(Mono.just(json)))
                 .responseSingle((response, bytes) -> bytes.asString(StandardCharsets.UTF_8)
                         .defaultIfEmpty("")
-                        .map(text -> new Response(response.status().code(), text)));
+                        .map(text -> new Response(response.status().code(), text,
+                                response.responseHeaders().get("Ledger-Position"), response.responseHeaders().get("Request-Id"))));
     }
 
     Mono<Response> get(String path, String bearer) {
