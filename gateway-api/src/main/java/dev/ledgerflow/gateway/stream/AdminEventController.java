@@ -59,7 +59,7 @@ class AdminEventController {
                                         ? event.recorded().type().startsWith(t.substring(0, t.length() - 1))
                                         : event.recorded().type().equals(t)).orElse(true)
                                 && streamFilter.map(prefix -> event.recorded().streamId().value().startsWith(prefix)).orElse(true),
-                Sse.closer(response)), heartbeat, true));
+                Sse.client(response)), heartbeat, true));
     }
 
     @GetMapping(path = "/admin/streams/{id}/events", produces = "application/json")

@@ -62,15 +62,15 @@ public final class EventStreams {
      * The merchant's events after global position {@code after} (from now when absent): first what the
      * store holds up to the hub's last event, then live.
      */
-    public Flux<Message> merchantFeed(String merchantId, Optional<Long> after, Runnable onSlow) {
+    public Flux<Message> merchantFeed(String merchantId, Optional<Long> after, Sse.Client client) {
         return Flux.defer(() -> {
-            Tap tap = hub.tap(event -> merchantId.equals(event.merchant()), bufferMax, onSlow);
+            Tap tap = hub.tap(event -> merchantId.equals(event.merchant()), bufferMax, client.closer());
             LogPosition upTo = hub.last();
             Mono<LogPosition> from = after.map(store::logPositionOf).orElse(Mono.just(upTo));
             return from.flatMapMany(start -> {
                         LogPosition liveAfter = start.isAfter(upTo) ? start : upTo;
                         return replay(merchantId, start, upTo)
-                                .concatWith(tap.events().filter(event -> event.logPosition().isAfter(liveAfter)));
+                                .concatWith(tap.events(client.deliverOn()).filter(event -> event.logPosition().isAfter(liveAfter)));
                     })
                     .map(EventStreams::message)
                     .doFinally(signal -> tap.dispose());
@@ -81,10 +81,10 @@ public final class EventStreams {
      * Every merchant's events as they happen (an operator's live tail), those that pass {@code filter};
      * from now on, not resumable. Each message's data is {@code {"stream", "merchant", "event": <the event object>}}.
      */
-    public Flux<Message> everyEvent(java.util.function.Predicate<HubEvent> filter, Runnable onSlow) {
+    public Flux<Message> everyEvent(java.util.function.Predicate<HubEvent> filter, Sse.Client client) {
         return Flux.defer(() -> {
-            Tap tap = hub.tap(filter, bufferMax, onSlow);
-            return tap.events().map(EventStreams::operatorMessage).doFinally(signal -> tap.dispose());
+            Tap tap = hub.tap(filter, bufferMax, client.closer());
+            return tap.events(client.deliverOn()).map(EventStreams::operatorMessage).doFinally(signal -> tap.dispose());
         });
     }
 
@@ -115,13 +115,13 @@ public final class EventStreams {
      * One payment: its current state first (event {@code payment.current}), then each of its events as it
      * happens; completes after a final status. Another merchant's or an unknown payment is 404.
      */
-    public Flux<Message> payment(String merchantId, String paymentId, Runnable onSlow) {
+    public Flux<Message> payment(String merchantId, String paymentId, Sse.Client client) {
         if (!Requests.isId(paymentId, "pay_")) {
             return Flux.error(ApiException.notFound("payment"));
         }
         return Flux.defer(() -> {
             // Tapped before loading: whatever the load does not include arrives live.
-            Tap tap = hub.tap(event -> paymentId.equals(event.recorded().streamId().value()), bufferMax, onSlow);
+            Tap tap = hub.tap(event -> paymentId.equals(event.recorded().streamId().value()), bufferMax, client.closer());
             return executor.load(PaymentAggregate.INSTANCE, StreamId.of(paymentId))
                     .filter(loaded -> loaded.state() instanceof PaymentState.Payment p && p.merchantId().equals(merchantId))
                     .switchIfEmpty(Mono.error(ApiException.notFound("payment")))
@@ -131,7 +131,7 @@ public final class EventStreams {
                         if (FINAL_STATUSES.contains(current(payment))) {
                             return Flux.just(current);
                         }
-                        return Flux.just(current).concatWith(tap.events()
+                        return Flux.just(current).concatWith(tap.events(client.deliverOn())
                                 .filter(event -> event.recorded().streamVersion() > loaded.version())
                                 .takeUntil(event -> FINAL_PAYMENT_EVENTS.contains(event.recorded().type()))
                                 .map(EventStreams::message));

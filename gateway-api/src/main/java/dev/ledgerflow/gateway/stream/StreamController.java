@@ -49,7 +49,7 @@ class StreamController {
         Optional<Long> resumeAfter = lastEventId != null && !lastEventId.isBlank()
                 ? Optional.of(lastEventId(lastEventId))
                 : QueryParameters.position(after, "after");
-        return Sse.write(response, Sse.of(streams.merchantFeed(merchant.merchantId(), resumeAfter, Sse.closer(response)), heartbeat, true));
+        return Sse.write(response, Sse.of(streams.merchantFeed(merchant.merchantId(), resumeAfter, Sse.client(response)), heartbeat, true));
     }
 
     @GetMapping(path = "/v1/payments/{id}/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -57,7 +57,7 @@ class StreamController {
             @RequestParam(required = false) String token,
             @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> query, ServerHttpResponse response) {
         QueryParameters.onlyKnown(query, PAYMENT_PARAMETERS);
-        return Sse.write(response, Sse.of(streams.payment(merchant.merchantId(), id, Sse.closer(response)), heartbeat, false));
+        return Sse.write(response, Sse.of(streams.payment(merchant.merchantId(), id, Sse.client(response)), heartbeat, false));
     }
 
     private static long lastEventId(String value) {

@@ -6,6 +6,7 @@ import java.util.function.Predicate;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.concurrent.Queues;
 
@@ -32,9 +33,17 @@ public final class Tap implements Disposable {
         });
     }
 
-    /** The queued events, then the live ones, delivered off the hub's thread. */
+    /** The queued events, then the live ones, delivered off the hub's thread (on a parallel worker). */
     public Flux<HubEvent> events() {
-        return queue.asFlux().publishOn(Schedulers.parallel(), 32);
+        return events(Schedulers.parallel());
+    }
+
+    /**
+     * The queued events, then the live ones, delivered on {@code on}: for an SSE client, the event loop
+     * of its connection, so that the frame's write needs no further hand-over to that loop.
+     */
+    public Flux<HubEvent> events(Scheduler on) {
+        return queue.asFlux().publishOn(on, 32);
     }
 
     private void stop() {
