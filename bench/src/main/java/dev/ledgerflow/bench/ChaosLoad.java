@@ -283,8 +283,9 @@ final class ChaosLoad {
         if (mismatch != null) {
             // Not counted as acknowledged: the answer says nothing of this request. Reported as a failure.
             String excerpt = body.length() > 300 ? body.substring(0, 300) + "…" : body;
-            phase.mismatchedAnswers.add(String.format("%s %s (key %s): %s; answer %s", request.kind(), request.path(),
-                    request.key(), mismatch, excerpt.replace('\n', ' ').replace('|', '/')));
+            phase.mismatchedAnswers.add(String.format("%s %s (key %s): %s; answer %d request_id=%s position=%s at %s: %s",
+                    request.kind(), request.path(), request.key(), mismatch, answer.status(), answer.requestId(), answer.position(),
+                    java.time.Instant.now(), excerpt.replace('\n', ' ').replace('|', '/')));
             return;
         }
         String id = request.kind() == Kind.CAPTURE ? request.of().id() : Scenarios.id(body);

@@ -41,14 +41,17 @@ class ProblemExceptionHandler implements WebExceptionHandler {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure);
         }
-        if (DisconnectedClientHelper.isClientDisconnectedException(failure)) {
-            // The client went away (closed the connection, reset it): nobody is left to answer, and it is not our error.
-            log.debug("{} {}: the client disconnected (request_id={}): {}", exchange.getRequest().getMethod(),
+        // A broken connection (reset, broken pipe, aborted) may be the client's, or PostgreSQL's: the driver's
+        // socket fails with the same exceptions when the database is killed. Either way the request gets an
+        // answer: answered with nothing, it went out as 200 with an empty body, which a client takes for a
+        // success (the chaos run's "lost" capture). If the client is gone, the answer goes nowhere.
+        boolean brokenConnection = DisconnectedClientHelper.isClientDisconnectedException(failure)
+                && !PostgresUnavailable.explains(failure);
+        ApiException problem = brokenConnection ? BROKEN_CONNECTION : toProblem(failure);
+        if (brokenConnection) {
+            log.debug("{} {}: a connection broke (request_id={}): {}", exchange.getRequest().getMethod(),
                     exchange.getRequest().getPath(), requestId(exchange), failure.toString());
-            return Mono.empty();
-        }
-        ApiException problem = toProblem(failure);
-        if (problem.error() == ApiError.INTERNAL) {
+        } else if (problem.error() == ApiError.INTERNAL) {
             log.error("{} {} failed (request_id={})", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
                     requestId(exchange), failure);
         } else if (problem.error() == ApiError.UNAVAILABLE) {
@@ -65,8 +68,14 @@ class ProblemExceptionHandler implements WebExceptionHandler {
             response.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
         }
         byte[] body = Problems.body(problem);
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+        Mono<Void> written = response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+        return brokenConnection ? written.onErrorResume(error -> Mono.empty()) : written;
     }
+
+    /** The answer when a connection broke while the request was worked on: its outcome is not known here. */
+    private static final ApiException BROKEN_CONNECTION = new ApiException(ApiError.UNAVAILABLE,
+            "A connection broke while this request was worked on; whether a write was stored is not known here. Retry with"
+                    + " the same Idempotency-Key: a write that was stored answers as stored, one that was not is carried out then.");
 
     /** The request's id, as {@link RequestIds} set it on the answer: the same id as in the access log line. */
     private static String requestId(ServerWebExchange exchange) {

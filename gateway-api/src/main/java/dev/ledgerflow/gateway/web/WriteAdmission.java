@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -52,6 +53,53 @@ class WriteAdmission implements WebFilter {
             return Mono.error(new ApiException(ApiError.OVERLOADED,
                     "The service is working on as many writes as it can; nothing was done. Retry after a second."));
         }
-        return chain.filter(exchange).doFinally(signal -> inFlight.decrementAndGet());
+        AnswerRequired response = new AnswerRequired(exchange);
+        ServerWebExchange answering = exchange.mutate().response(response).build();
+        return chain.filter(answering)
+                .then(Mono.defer(() -> response.answered() ? Mono.<Void>empty() : Mono.error(noAnswer(exchange))))
+                .doFinally(signal -> inFlight.decrementAndGet());
+    }
+
+    private static IllegalStateException noAnswer(ServerWebExchange exchange) {
+        return new IllegalStateException("the write " + exchange.getRequest().getMethod() + " "
+                + exchange.getRequest().getPath() + " completed without an answer");
+    }
+
+    /**
+     * Every write answers with a body (the object, or a problem): one that completed without writing any
+     * would go out as 200 with an empty body (WebFlux's default status), which a client takes for a
+     * success. It is a failure instead, answered as one (500) while the response can still be changed.
+     */
+    private static final class AnswerRequired extends ServerHttpResponseDecorator {
+
+        private final ServerWebExchange exchange;
+        private volatile boolean written;
+
+        AnswerRequired(ServerWebExchange exchange) {
+            super(exchange.getResponse());
+            this.exchange = exchange;
+        }
+
+        boolean answered() {
+            return written || getDelegate().isCommitted();
+        }
+
+        @Override
+        public Mono<Void> writeWith(org.reactivestreams.Publisher<? extends org.springframework.core.io.buffer.DataBuffer> body) {
+            written = true;
+            return super.writeWith(body);
+        }
+
+        @Override
+        public Mono<Void> writeAndFlushWith(
+                org.reactivestreams.Publisher<? extends org.reactivestreams.Publisher<? extends org.springframework.core.io.buffer.DataBuffer>> body) {
+            written = true;
+            return super.writeAndFlushWith(body);
+        }
+
+        @Override
+        public Mono<Void> setComplete() {
+            return answered() ? super.setComplete() : Mono.error(noAnswer(exchange));
+        }
     }
 }

@@ -16,9 +16,10 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 import reactor.netty.channel.AbortedException;
 
 /**
- * What the one exception handler logs: a client that went away mid-request is no error of ours
- * (DEBUG, nothing answered); an unexpected failure is an ERROR with the request's id, as in the
- * access log line of that request.
+ * What the one exception handler answers and logs: a broken connection, which may be the client's or
+ * PostgreSQL's, is answered 503 {@code unavailable} (never nothing, which goes out as an empty 200) and
+ * logged at DEBUG only; an unexpected failure is an ERROR with the request's id, as in the access log
+ * line of that request.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ProblemExceptionHandlerTest {
@@ -31,15 +32,20 @@ class ProblemExceptionHandlerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Connection reset by peer", "Broken pipe"})
-    void a_client_that_disconnected_is_not_logged_as_an_error(String message, CapturedOutput output) {
-        MockServerWebExchange exchange = exchange("req-gone-1");
-
-        new ProblemExceptionHandler().handle(exchange, new IOException(message)).block(Duration.ofSeconds(5));
-        new ProblemExceptionHandler().handle(exchange, new AbortedException("Connection has been closed BEFORE send operation"))
+    void a_broken_connection_is_answered_503_and_not_logged_as_an_error(String message, CapturedOutput output) {
+        MockServerWebExchange reset = exchange("req-gone-1");
+        new ProblemExceptionHandler().handle(reset, new IOException(message)).block(Duration.ofSeconds(5));
+        MockServerWebExchange aborted = exchange("req-gone-2");
+        new ProblemExceptionHandler().handle(aborted, new AbortedException("Connection has been closed BEFORE send operation"))
                 .block(Duration.ofSeconds(5));
 
-        assertThat(exchange.getResponse().getStatusCode()).as("nobody to answer").isNull();
-        assertThat(output.getAll()).doesNotContain("req-gone-1").doesNotContain("ERROR");
+        for (MockServerWebExchange exchange : java.util.List.of(reset, aborted)) {
+            assertThat(exchange.getResponse().getStatusCode()).as("answered, never an empty 200")
+                    .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+            assertThat(exchange.getResponse().getBodyAsString().block(Duration.ofSeconds(5)))
+                    .contains("\"code\":\"unavailable\"").contains("Idempotency-Key");
+        }
+        assertThat(output.getAll()).doesNotContain("ERROR");
     }
 
     @Test

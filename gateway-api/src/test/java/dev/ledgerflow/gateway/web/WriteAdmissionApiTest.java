@@ -8,7 +8,12 @@ import dev.ledgerflow.gateway.ApiTestBase;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 
@@ -18,7 +23,24 @@ import reactor.core.scheduler.Schedulers;
  * never refused.
  */
 @TestPropertySource(properties = "ledger.writes-in-flight-max=2")
+@Import(WriteAdmissionApiTest.EmptyAnswers.class)
 class WriteAdmissionApiTest extends ApiTestBase {
+
+    /** A write handler that completes without an answer, as a broken pipeline would. */
+    @RestController
+    static class EmptyAnswers {
+        @PostMapping("/v1/test-only/no-answer")
+        Mono<ResponseEntity<String>> noAnswer() {
+            return Mono.empty();
+        }
+    }
+
+    @Test
+    void a_write_that_completes_without_an_answer_is_a_500_never_an_empty_200() {
+        ApiClient merchant = ApiClient.newMerchant(http);
+        merchant.post("/v1/test-only/no-answer", "{}").expectStatus().isEqualTo(500)
+                .expectBody().jsonPath("$.code").isEqualTo("internal_error");
+    }
 
     @Test
     void writes_past_the_in_flight_bound_answer_503_overloaded_at_once_and_store_nothing() {
