@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.reactivestreams.Publisher;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
@@ -22,6 +24,8 @@ import reactor.core.publisher.Mono;
  * longer (queued in the event loops, not in any bounded queue of ours): with it, the latency of what
  * is admitted stays near {@code in flight / throughput}, and a client learns at once to back off.
  * The group-commit queue has its own bound behind this one ({@code LEDGER_APPEND_QUEUE_MAX}).
+ *
+ * <p>It also makes sure every write admitted is answered with a body ({@link AnswerRequired}).
  */
 @Component
 @Order(-300)
@@ -85,14 +89,13 @@ class WriteAdmission implements WebFilter {
         }
 
         @Override
-        public Mono<Void> writeWith(org.reactivestreams.Publisher<? extends org.springframework.core.io.buffer.DataBuffer> body) {
+        public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
             written = true;
             return super.writeWith(body);
         }
 
         @Override
-        public Mono<Void> writeAndFlushWith(
-                org.reactivestreams.Publisher<? extends org.reactivestreams.Publisher<? extends org.springframework.core.io.buffer.DataBuffer>> body) {
+        public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
             written = true;
             return super.writeAndFlushWith(body);
         }

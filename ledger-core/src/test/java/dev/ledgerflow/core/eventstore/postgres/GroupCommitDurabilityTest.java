@@ -85,23 +85,14 @@ class GroupCommitDurabilityTest {
 
     @Test
     void an_append_whose_commit_fails_after_its_rows_were_sent_is_not_acknowledged() throws Exception {
-        holdCommits("''");
-        // A check PostgreSQL runs only at commit, after the batch's statement has answered its rows.
-        try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password());
-                var statement = connection.createStatement()) {
-            statement.execute("create function refuse_at_commit() returns trigger language plpgsql as $$"
-                    + " begin raise exception 'refused at commit'; end $$");
-            statement.execute("create constraint trigger refuse_at_commit after insert on events deferrable initially deferred"
-                    + " for each row when (new.type = 'test.refused_at_commit') execute function refuse_at_commit()");
-        }
+        atCommitOf("test.refused_at_commit", "raise exception 'refused at commit';");
         StreamId refused = StreamId.of("refused_" + UUID.randomUUID());
-        NewEvent doomed = new NewEvent(UUID.randomUUID(), "test.refused_at_commit", "{\"event\":{},\"data\":{}}",
-                "{\"merchant\":\"mer_a\"}");
 
-        assertThatThrownBy(() -> store.append(refused, ExpectedVersion.noStream(), List.of(doomed)).block(WAIT))
+        assertThatThrownBy(() -> store.append(refused, ExpectedVersion.noStream(), List.of(event("test.refused_at_commit")))
+                        .block(WAIT))
                 .as("an append its commit refused must fail, never answer appended")
                 .hasMessageContaining("refused at commit");
-        assertThat(store.readStream(refused).collectList().block(WAIT)).isEmpty();
+        assertThat(stored(refused)).isZero();
 
         StreamId fine = StreamId.of("fine_" + UUID.randomUUID());
         assertThat(store.append(fine, ExpectedVersion.noStream(), List.of(event())).block(WAIT))
@@ -110,29 +101,37 @@ class GroupCommitDurabilityTest {
 
     @Test
     void an_append_whose_connection_dies_at_commit_after_its_rows_were_sent_is_not_acknowledged() throws Exception {
-        holdCommits("''");
-        // The backend is terminated at commit, after the batch's statement has answered its rows: the
-        // transaction is rolled back and the connection closed, as when PostgreSQL is killed then.
+        // The transaction is rolled back and the connection closed, as when PostgreSQL is killed then.
+        atCommitOf("test.dies_at_commit", "perform pg_terminate_backend(pg_backend_pid()); perform pg_sleep(5); return null;");
+        StreamId dying = StreamId.of("dying_" + UUID.randomUUID());
+
+        assertThatThrownBy(() -> store.append(dying, ExpectedVersion.noStream(), List.of(event("test.dies_at_commit"))).block(WAIT))
+                .as("an append whose commit never happened must fail, never answer appended");
+        assertThat(stored(dying)).as("nothing of the rolled-back batch is stored").isZero();
+    }
+
+    /**
+     * Runs {@code body} (PL/pgSQL) at the commit of every transaction that appended an event of {@code
+     * type}: a deferred constraint trigger, which PostgreSQL fires after the batch's statement has
+     * answered its rows.
+     */
+    private void atCommitOf(String type, String body) throws SQLException {
         try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password());
                 var statement = connection.createStatement()) {
-            statement.execute("create function die_at_commit() returns trigger language plpgsql as $$"
-                    + " begin perform pg_terminate_backend(pg_backend_pid()); perform pg_sleep(5); return null; end $$");
-            statement.execute("create constraint trigger die_at_commit after insert on events deferrable initially deferred"
-                    + " for each row when (new.type = 'test.dies_at_commit') execute function die_at_commit()");
+            statement.execute("create function at_commit() returns trigger language plpgsql as $$ begin " + body + " end $$");
+            statement.execute("create constraint trigger at_commit after insert on events deferrable initially deferred"
+                    + " for each row when (new.type = '" + type + "') execute function at_commit()");
         }
-        StreamId dying = StreamId.of("dying_" + UUID.randomUUID());
-        NewEvent doomed = new NewEvent(UUID.randomUUID(), "test.dies_at_commit", "{\"event\":{},\"data\":{}}",
-                "{\"merchant\":\"mer_a\"}");
+    }
 
-        assertThatThrownBy(() -> store.append(dying, ExpectedVersion.noStream(), List.of(doomed)).block(WAIT))
-                .as("an append whose commit never happened must fail, never answer appended");
-        // Looked at on a connection of its own: the pool may still hold the dead one.
+    /** Events of the stream in the table, looked at on a connection of its own (the pool may hold a dead one). */
+    private long stored(StreamId stream) throws SQLException {
         try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password());
                 var statement = connection.prepareStatement("select count(*) from events where stream_id = ?")) {
-            statement.setString(1, dying.value());
+            statement.setString(1, stream.value());
             try (var rows = statement.executeQuery()) {
                 rows.next();
-                assertThat(rows.getLong(1)).as("nothing of the rolled-back batch is stored").isZero();
+                return rows.getLong(1);
             }
         }
     }
@@ -167,6 +166,10 @@ class GroupCommitDurabilityTest {
     }
 
     private static NewEvent event() {
-        return new NewEvent(UUID.randomUUID(), "test.recorded", "{\"event\":{},\"data\":{\"n\":1}}", "{\"merchant\":\"mer_a\"}");
+        return event("test.recorded");
+    }
+
+    private static NewEvent event(String type) {
+        return new NewEvent(UUID.randomUUID(), type, "{\"event\":{},\"data\":{\"n\":1}}", "{\"merchant\":\"mer_a\"}");
     }
 }
