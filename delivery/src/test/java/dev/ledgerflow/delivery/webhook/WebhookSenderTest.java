@@ -26,6 +26,8 @@ import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
@@ -185,10 +187,12 @@ class WebhookSenderTest {
         return new Seen(request.requestHeaders().get(HttpHeaderNames.HOST), request.uri(), clientPort, serverNames, body);
     }
 
-    @Test
-    void a_connection_closed_before_any_answer_is_tried_once_more_on_a_new_one() throws Exception {
+    @ParameterizedTest(name = "dropped with a reset: {0}")
+    @ValueSource(booleans = {false, true})
+    void a_connection_dropped_before_any_answer_is_tried_once_more_on_a_new_one(boolean reset) throws Exception {
         // A receiver that drops its first connection after reading the request (as a server does with
-        // a kept-alive connection it timed out just as it was reused), then answers on the next.
+        // a kept-alive connection it timed out just as it was reused), with a FIN or a reset (RST), then
+        // answers on the next.
         try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             List<String> requests = new CopyOnWriteArrayList<>();
             Thread receiver = Thread.ofVirtual().start(() -> {
@@ -198,7 +202,11 @@ class WebhookSenderTest {
                             var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
                                     StandardCharsets.ISO_8859_1));
                             requests.add(in.readLine());
-                            if (connection == 2) {
+                            if (connection == 1) {
+                                if (reset) {
+                                    socket.setSoLinger(true, 0); // close() sends RST
+                                }
+                            } else {
                                 socket.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n"
                                         + "connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                                 socket.getOutputStream().flush();
@@ -248,41 +256,6 @@ class WebhookSenderTest {
         assertThat(afterIdle.statusCode()).as(afterIdle.error()).isEqualTo(204);
         assertThat(seen.getLast().clientPort()).as("sent on a new connection, not on the one idle for 4 s").isNotEqualTo(keptAlive);
         assertThat(WebhookSender.IDLE_MAX).isLessThan(Duration.ofSeconds(5));
-    }
-
-    @Test
-    void a_connection_reset_before_any_answer_is_tried_once_more_on_a_new_one() throws Exception {
-        // As above, but the receiver drops the first connection with a reset (RST) rather than a FIN.
-        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            List<String> requests = new CopyOnWriteArrayList<>();
-            Thread receiver = Thread.ofVirtual().start(() -> {
-                try {
-                    for (int connection = 1; connection <= 2; connection++) {
-                        try (var socket = listener.accept()) {
-                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-                                    StandardCharsets.ISO_8859_1));
-                            requests.add(in.readLine());
-                            if (connection == 1) {
-                                socket.setSoLinger(true, 0); // close() sends RST
-                            } else {
-                                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n"
-                                        + "connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                                socket.getOutputStream().flush();
-                            }
-                        }
-                    }
-                } catch (IOException e) {
-                    // the test fails on what the sender reports
-                }
-            });
-            WebhookSender sender = sender();
-
-            AttemptResult result = post(sender, pinned("http://" + HOST + ":" + listener.getLocalPort() + "/hooks", "127.0.0.1"));
-
-            assertThat(result.statusCode()).as(result.error()).isEqualTo(200);
-            assertThat(requests).containsExactly("POST /hooks HTTP/1.1", "POST /hooks HTTP/1.1");
-            receiver.join(WAIT.toMillis());
-        }
     }
 
     @Test
